@@ -1,0 +1,19 @@
+//! hailog: an embeddable session and cost ledger for AI agents and bots.
+//!
+//! The flow of one event: provider body or stream bytes -> [`usage`] (normalized [`Usage`])
+//! -> [`pricing`] (exact [`Cost`]) -> [`Event`] -> recorder -> sinks (SQLite, HAIL JSONL)
+//! -> queries. Each stage can be used alone.
+
+pub mod error;
+pub mod event;
+pub mod hail;
+pub mod pricing;
+pub mod recorder;
+pub mod session;
+pub mod store;
+pub mod usage;
+
+pub use error::{Error, Result};
+pub use event::{ContentBlock, Event, EventType, Outcome};
+pub use pricing::{Cost, Provenance};
+pub use usage::Usage;
