@@ -21,6 +21,56 @@ pub mod kinds {
     pub const BUDGET_ALERT: &str = "budget_alert";
 }
 
+/// A session operation carried by a `Custom{kind:"metadata"}` event. Session state (name, tags,
+/// repository, end, pause, acknowledged errors) is derived from these events, never stored apart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum SessionOp {
+    /// Optional explicit start with descriptive metadata.
+    Start {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        tags: Vec<String>,
+        #[serde(default, skip_serializing_if = "Map::is_empty")]
+        metadata: Map<String, Value>,
+    },
+    /// Explicit end. A later event reopens the session.
+    End {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        notes: Option<String>,
+    },
+    /// Every failure logged before this event is acknowledged (no longer makes the session errored).
+    Acknowledge,
+    /// Paused by the caller, a budget rule or an anomaly rule.
+    Pause {
+        reason: String,
+    },
+    Resume,
+    SetName {
+        name: String,
+    },
+    AddTag {
+        tag: String,
+    },
+    SetRepo {
+        repo: String,
+    },
+    AddPullRequest {
+        url: String,
+    },
+    AddCommit {
+        sha: String,
+    },
+    /// A per-session USD budget (exact decimal strings).
+    SetBudget {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        soft_usd: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hard_usd: Option<String>,
+    },
+}
+
 /// The HAIL event type, adjacently tagged: `{"type":"X"}` or `{"type":"X","data":{...}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data")]
@@ -226,9 +276,18 @@ pub struct Event {
     pub tool: Option<String>,
     /// Error message for failed events.
     pub error: Option<String>,
+    /// The session operation, for `Custom{kind:"metadata"}` events.
+    pub op: Option<SessionOp>,
 }
 
 impl Event {
+    /// A metadata event carrying a session operation.
+    pub fn session_op(session_id: impl Into<String>, op: SessionOp) -> Self {
+        let mut event = Event::new(session_id, EventType::custom(kinds::METADATA));
+        event.op = Some(op);
+        event
+    }
+
     /// A new event with a fresh UUIDv7 id, stamped now.
     pub fn new(session_id: impl Into<String>, event_type: EventType) -> Self {
         Event {
@@ -251,6 +310,7 @@ impl Event {
             agent: None,
             tool: None,
             error: None,
+            op: None,
         }
     }
 }

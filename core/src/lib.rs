@@ -14,6 +14,6 @@ pub mod store;
 pub mod usage;
 
 pub use error::{Error, Result};
-pub use event::{ContentBlock, Event, EventType, Outcome};
+pub use event::{ContentBlock, Event, EventType, Outcome, SessionOp};
 pub use pricing::{Cost, Provenance};
 pub use usage::Usage;
