@@ -1,0 +1,9 @@
+//! Integration tests, one binary. Each module covers one stage of the pipeline and runs the
+//! `hail-spec/vectors/` suite of that stage.
+
+mod common;
+mod hail;
+mod pricing;
+mod recorder;
+mod session;
+mod usage;
