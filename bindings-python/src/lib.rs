@@ -1,9 +1,54 @@
 //! Python bindings: argument conversion, error mapping and Python idioms over the `hailog` core.
+//! Every piece of domain logic stays in the core; this crate only translates.
+
+mod errors;
 
 use pyo3::prelude::*;
+
+/// Panics on purpose, so a test can prove a Rust panic surfaces as a Python exception instead of
+/// aborting the interpreter.
+#[pyfunction]
+fn _panic_for_tests() {
+    panic!("deliberate panic raised by _panic_for_tests");
+}
+
+/// Raises the Python exception a core error with this code maps to, so the mapping of every
+/// core error kind is tested even for kinds no public call can trigger on demand.
+#[pyfunction]
+fn _raise_for_tests(code: &str) -> PyResult<()> {
+    use hailog::Error;
+    let err = match code {
+        "invalid_input" => Error::invalid("field", "bad value"),
+        "hail_format" => hailog::hail::HailError::Invalid {
+            line: 3,
+            message: "bad line".into(),
+        }
+        .into(),
+        "usage_parse" => hailog::usage::UsageError::UnknownShape("no usage".into()).into(),
+        "pricing" => hailog::pricing::PricingError::Other("no table".into()).into(),
+        "storage" => hailog::store::StorageError::Other("disk gone".into()).into(),
+        "budget_exceeded" => Error::BudgetExceeded {
+            scope: "session s".into(),
+            spent: "2.5".into(),
+            limit: "2".into(),
+        },
+        "closed" => Error::Closed("client is closed".into()),
+        "flush_timeout" => Error::FlushTimeout(std::time::Duration::from_millis(10), 4),
+        other => {
+            return Err(errors::invalid(
+                "code",
+                format!("unknown error code {other:?}"),
+            ));
+        }
+    };
+    Err(errors::to_py(err))
+}
 
 #[pymodule]
 fn _hailog(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    errors::register(m)?;
+    m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
+    m.add_function(wrap_pyfunction!(_raise_for_tests, m)?)?;
     Ok(())
 }
