@@ -259,6 +259,9 @@ pub struct Event {
     pub duration_ms: Option<u64>,
     /// Attributes other than hailog's own, kept verbatim (unknown keys survive a round trip).
     pub attributes: Map<String, Value>,
+    /// Top-level keys of the HAIL event line that hailog does not know, kept verbatim so a newer
+    /// writer's fields survive a round trip.
+    pub extra: Map<String, Value>,
 
     /// The trace (one ask, one bot step) this event belongs to.
     pub trace_id: Option<String>,
@@ -290,15 +293,31 @@ impl Event {
 
     /// A new event with a fresh UUIDv7 id, stamped now.
     pub fn new(session_id: impl Into<String>, event_type: EventType) -> Self {
+        Event::with_id(
+            session_id,
+            uuid::Uuid::now_v7().to_string(),
+            Utc::now(),
+            event_type,
+        )
+    }
+
+    /// An event with the given id and timestamp and nothing else set (readers use this).
+    pub fn with_id(
+        session_id: impl Into<String>,
+        event_id: impl Into<String>,
+        timestamp: DateTime<Utc>,
+        event_type: EventType,
+    ) -> Self {
         Event {
-            event_id: uuid::Uuid::now_v7().to_string(),
+            event_id: event_id.into(),
             session_id: session_id.into(),
-            timestamp: Utc::now(),
+            timestamp,
             event_type,
             content: Vec::new(),
             task_id: None,
             duration_ms: None,
             attributes: Map::new(),
+            extra: Map::new(),
             trace_id: None,
             outcome: Outcome::Ok,
             usage: None,
