@@ -5,7 +5,10 @@ use std::path::PathBuf;
 /// The repository root (the parent of `core/`).
 #[allow(dead_code)]
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("core has a parent").to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("core has a parent")
+        .to_path_buf()
 }
 
 /// `hail-spec/vectors/<suite>`.
