@@ -341,3 +341,51 @@ fn a_provider_name_round_trips_and_an_unknown_one_is_refused() {
     }
     assert!("no-such-ai".parse::<Provider>().is_err());
 }
+
+/// Gemini without `alt=sse` streams one JSON array; build it from the SSE capture's payloads.
+fn gemini_array_stream() -> Vec<u8> {
+    let sse = capture("gemini/pai_gemini_stream_usage_cumulative.sse");
+    let text = String::from_utf8(sse).expect("utf-8");
+    let items: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .map(str::trim)
+        .collect();
+    format!("[{}]", items.join(",\r\n")).into_bytes()
+}
+
+#[test]
+fn gemini_json_array_mode_gives_the_same_usage_as_its_sse_form() {
+    let sse = capture("gemini/pai_gemini_stream_usage_cumulative.sse");
+    let mut p = StreamParser::new(None);
+    p.feed(&sse).expect("sse");
+    let from_sse = p.finish();
+    let array = gemini_array_stream();
+    for step in [1usize, 7, 64, array.len()] {
+        let mut p = StreamParser::new(None);
+        for chunk in array.chunks(step) {
+            p.feed(chunk).expect("array chunk");
+        }
+        let u = p.finish();
+        assert_eq!(
+            (u.input, u.output, u.reasoning),
+            (Some(18), Some(80), Some(35)),
+            "step {step}"
+        );
+        assert_eq!(u.finish_reason, from_sse.finish_reason);
+        assert!(!u.partial, "the closing bracket ends the stream");
+    }
+}
+
+#[test]
+fn ollama_error_line_fails_the_stream_with_partial_usage() {
+    let mut p = StreamParser::new(Some(Provider::Ollama));
+    p.feed(b"{\"model\":\"m\",\"response\":\"a\",\"done\":false}\n{\"error\":\"model runner crashed\"}\n").expect("feed");
+    let u = p.finish();
+    assert_eq!(u.outcome, hailog::Outcome::Failed);
+    assert!(u.partial);
+    assert_eq!(
+        u.error.map(|e| e.message),
+        Some("model runner crashed".to_string())
+    );
+}
