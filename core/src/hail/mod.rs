@@ -1,15 +1,21 @@
 //! The HAIL log format: OpenSession `hail-1.0.0` JSONL read as a stream, written canonically and
 //! validated, plus the read-only dialects listed in `hail-spec/SPEC.md`.
 
+mod dialect;
 mod error;
 mod line;
+mod reader;
 mod types;
 mod validate;
+mod writer;
 
+pub use dialect::Dialect;
 pub use error::{HailError, HailWarning};
 pub use line::{parse_event_line, write_event_line};
+pub use reader::{ReadOptions, Reader, SessionFile, read_file, summarize};
 pub use types::{Agent, Header, SessionContext, Stats};
 pub use validate::{validate_event, validate_header};
+pub use writer::{Writer, write_header_line, write_stats_line};
 
 /// The version string hailog writes. hailog's additions live where a `hail-1.0.0` reader ignores
 /// them (event attributes, header context attributes), so the files stay `hail-1.0.0` files.

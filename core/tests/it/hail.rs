@@ -1,1 +1,129 @@
-//! Integration tests of the `hail` stage.
+//! Integration tests of the `hail` stage: runs every case of `hail-spec/vectors/hail/cases.json`
+//! (see hail-spec/vectors/README.md) and checks the round trip of every valid file.
+
+use crate::common::vectors_dir;
+use hailog::hail::{self, ReadOptions, Reader, Writer};
+use serde_json::Value;
+use std::fs::File;
+use std::io::BufReader;
+
+fn options(input: &Value) -> ReadOptions {
+    let mut opts = ReadOptions::default();
+    if let Some(n) = input
+        .pointer("/options/max_line_bytes")
+        .and_then(Value::as_u64)
+    {
+        opts.max_line_bytes = n as usize;
+    }
+    opts
+}
+
+/// Every key of `expected` must equal the same key of `actual`.
+fn assert_subset(case: &str, expected: &Value, actual: &Value) {
+    let Value::Object(map) = expected else {
+        panic!("{case}: expected.summary must be an object");
+    };
+    for (k, v) in map {
+        assert_eq!(actual.get(k), Some(v), "{case}: summary.{k}");
+    }
+}
+
+fn check_round_trip(case: &str, path: &std::path::Path, canonical: bool) {
+    let reader = Reader::new(BufReader::new(File::open(path).unwrap())).unwrap();
+    let header = reader.header().clone();
+    let events: Vec<_> = reader.map(Result::unwrap).collect();
+    let mut writer = Writer::new(Vec::new(), &header).unwrap();
+    for e in &events {
+        writer.write_event(e).unwrap();
+    }
+    let bytes = writer.finish().unwrap();
+    let again = Reader::new(bytes.as_slice()).unwrap();
+    assert_eq!(again.header(), &header, "{case}: header round trip");
+    let events_again: Vec<_> = again.map(Result::unwrap).collect();
+    assert_eq!(events_again, events, "{case}: events round trip");
+    if canonical {
+        let original = std::fs::read(path).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&bytes),
+            String::from_utf8_lossy(&original),
+            "{case}: canonical bytes"
+        );
+    }
+}
+
+#[test]
+fn vectors() {
+    let dir = vectors_dir("hail");
+    let cases: Value =
+        serde_json::from_reader(File::open(dir.join("cases.json")).unwrap()).unwrap();
+    let cases = cases["cases"].as_array().unwrap();
+    assert!(cases.len() >= 20);
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        if case.pointer("/known_failures/rust").is_some() {
+            continue;
+        }
+        let input = &case["input"];
+        let path = dir.join(input["file"].as_str().unwrap());
+        let result = hail::read_file(&path, options(input));
+        let expected = &case["expected"];
+        if let Some(err) = expected.get("error") {
+            let e = match result {
+                Err(e) => e,
+                Ok(_) => panic!("{name}: accepted, expected {err}"),
+            };
+            assert_eq!(e.kind(), err["kind"], "{name}: {e}");
+            assert_eq!(e.line(), err["line"].as_u64().unwrap(), "{name}: {e}");
+            continue;
+        }
+        let file = result.unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            serde_json::to_value(file.dialect).unwrap(),
+            expected["dialect"],
+            "{name}: dialect"
+        );
+        assert_eq!(file.header.session_id, expected["session_id"], "{name}");
+        let summary = serde_json::to_value(&file.summary).unwrap();
+        assert_subset(name, &expected["summary"], &summary);
+        if let Some(stats) = expected.get("stats") {
+            assert_eq!(
+                &serde_json::to_value(file.summary.stats()).unwrap(),
+                stats,
+                "{name}: stats"
+            );
+        }
+        if let Some(line) = expected.get("stats_line") {
+            assert_eq!(
+                &serde_json::to_value(&file.stats).unwrap(),
+                line,
+                "{name}: stats line"
+            );
+        }
+        let warnings: Vec<Value> = file
+            .warnings
+            .iter()
+            .map(|w| serde_json::json!({"line": w.line, "kind": w.kind}))
+            .collect();
+        assert_eq!(
+            Value::from(warnings),
+            expected["warnings"],
+            "{name}: warnings"
+        );
+        check_round_trip(name, &path, expected["canonical"] == true);
+    }
+}
+
+#[test]
+fn a_50_mib_line_is_refused_with_its_line_number() {
+    let header =
+        std::fs::read_to_string(vectors_dir("hail").join("valid/backwards-time.hail.jsonl"))
+            .unwrap();
+    let mut text = header.lines().next().unwrap().as_bytes().to_vec();
+    text.push(b'\n');
+    text.extend(std::iter::repeat_n(b'x', 50 << 20));
+    text.push(b'\n');
+    let mut reader = Reader::new(text.as_slice()).unwrap();
+    let e = reader.next().unwrap().unwrap_err();
+    assert_eq!((e.kind(), e.line()), ("line_too_long", 2), "{e}");
+    assert!(e.to_string().contains("16777216"), "{e}");
+}
