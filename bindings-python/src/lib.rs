@@ -2,6 +2,7 @@
 //! Every piece of domain logic stays in the core; this crate only translates.
 
 mod errors;
+mod usage;
 
 use pyo3::prelude::*;
 
@@ -19,12 +20,14 @@ fn _raise_for_tests(code: &str) -> PyResult<()> {
     use hailog::Error;
     let err = match code {
         "invalid_input" => Error::invalid("field", "bad value"),
-        "hail_format" => hailog::hail::HailError::Invalid {
-            line: 3,
-            message: "bad line".into(),
-        }
-        .into(),
-        "usage_parse" => hailog::usage::UsageError::UnknownShape("no usage".into()).into(),
+        "hail_format" => match hailog::hail::parse_event_line(b"{not json", 3, "s") {
+            Err(e) => e.into(),
+            Ok(_) => return Ok(()),
+        },
+        "usage_parse" => match hailog::usage::parse(b"{\"no\":\"usage\"}", None) {
+            Err(e) => e.into(),
+            Ok(_) => return Ok(()),
+        },
         "pricing" => hailog::pricing::PricingError::Other("no table".into()).into(),
         "storage" => hailog::store::StorageError::Other("disk gone".into()).into(),
         "budget_exceeded" => Error::BudgetExceeded {
@@ -48,6 +51,9 @@ fn _raise_for_tests(code: &str) -> PyResult<()> {
 fn _hailog(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     errors::register(m)?;
+    m.add_class::<usage::Usage>()?;
+    m.add_class::<usage::StreamParser>()?;
+    m.add_function(wrap_pyfunction!(usage::parse_usage, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     m.add_function(wrap_pyfunction!(_raise_for_tests, m)?)?;
     Ok(())
