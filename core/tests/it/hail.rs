@@ -127,3 +127,64 @@ fn a_50_mib_line_is_refused_with_its_line_number() {
     assert_eq!((e.kind(), e.line()), ("line_too_long", 2), "{e}");
     assert!(e.to_string().contains("16777216"), "{e}");
 }
+
+/// Every suite's cases.json keeps the shape `hail-spec/vectors/cases.schema.json` describes: the
+/// keys it requires and allows, unique names, a suite named after its folder.
+#[test]
+fn every_suite_matches_the_meta_schema() {
+    let root = crate::common::repo_root().join("hail-spec/vectors");
+    let schema: Value =
+        serde_json::from_slice(&std::fs::read(root.join("cases.schema.json")).unwrap()).unwrap();
+    let case_schema = &schema["properties"]["cases"]["items"];
+    let required: Vec<&str> = case_schema["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let allowed: Vec<&String> = case_schema["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    let mut suites = 0;
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let dir = entry.unwrap().path();
+        let file = dir.join("cases.json");
+        if !file.exists() {
+            continue;
+        }
+        suites += 1;
+        let folder = dir.file_name().unwrap().to_str().unwrap().to_string();
+        let doc: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+        assert_eq!(doc["suite"], folder.as_str(), "{folder}: suite name");
+        let mut names = std::collections::HashSet::new();
+        for case in doc["cases"].as_array().unwrap() {
+            let obj = case.as_object().unwrap();
+            let name = case["name"].as_str().unwrap_or("?");
+            for key in &required {
+                assert!(obj.contains_key(*key), "{folder}/{name}: missing {key}");
+            }
+            for key in obj.keys() {
+                assert!(allowed.contains(&key), "{folder}/{name}: unknown key {key}");
+            }
+            assert!(
+                case["input"].is_object() && case["expected"].is_object(),
+                "{folder}/{name}"
+            );
+            if let Some(kf) = case.get("known_failures") {
+                for lang in kf.as_object().unwrap().keys() {
+                    assert!(
+                        ["rust", "python", "node"].contains(&lang.as_str()),
+                        "{folder}/{name}"
+                    );
+                }
+            }
+            assert!(
+                names.insert(name.to_string()),
+                "{folder}: duplicate case {name}"
+            );
+        }
+    }
+    assert!(suites >= 2);
+}
