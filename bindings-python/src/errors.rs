@@ -98,6 +98,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 }
 
 /// The Python exception for a core error: the class chosen by its code, the core's message.
+/// A HAIL format error also carries `line` and `kind` attributes.
 pub fn to_py(err: hailog::Error) -> PyErr {
     Python::attach(|py| {
         let message = err.to_string();
@@ -111,7 +112,17 @@ pub fn to_py(err: hailog::Error) -> PyErr {
                 .clone(),
             Err(e) => return e,
         };
-        PyErr::from_type(class, message)
+        let py_err = PyErr::from_type(class, message);
+        if let hailog::Error::Hail(h) = &err {
+            let value = py_err.value(py);
+            if let Err(e) = value
+                .setattr("line", h.line())
+                .and_then(|()| value.setattr("kind", h.kind()))
+            {
+                return e;
+            }
+        }
+        py_err
     })
 }
 

@@ -2,6 +2,7 @@
 //! Every piece of domain logic stays in the core; this crate only translates.
 
 mod errors;
+mod hail;
 mod usage;
 
 use pyo3::prelude::*;
@@ -54,6 +55,9 @@ fn _hailog(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<usage::Usage>()?;
     m.add_class::<usage::StreamParser>()?;
     m.add_function(wrap_pyfunction!(usage::parse_usage, m)?)?;
+    m.add_class::<hail::HailFile>()?;
+    m.add_class::<hail::HailEvents>()?;
+    m.add_function(wrap_pyfunction!(hail::read_hail, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     m.add_function(wrap_pyfunction!(_raise_for_tests, m)?)?;
     Ok(())

@@ -3,7 +3,9 @@ and compares with `expected` as the suite's section of hail-spec/vectors/README.
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Dict
+from typing import Any, Callable, Dict, List
+
+import pytest
 
 import hailog
 
@@ -47,4 +49,63 @@ def run_usage(suite_dir: Path, case: Dict[str, Any]) -> None:
     assert not mismatches, "; ".join(mismatches)
 
 
-RUNNERS: Dict[str, Runner] = {"usage": run_usage}
+def _matches(got: Any, want: Any) -> bool:
+    """JSON `want` against a Python value: dicts compare key by key on the keys `want` lists,
+    and exact decimal strings compare as Decimals."""
+    if isinstance(want, dict) and isinstance(got, dict):
+        return all(_matches(got.get(k), v) for k, v in want.items())
+    if isinstance(got, Decimal) and isinstance(want, str):
+        return got == Decimal(want)
+    return bool(got == want)
+
+
+def _subset_mismatches(where: str, got: Dict[str, Any], want: Dict[str, Any]) -> List[str]:
+    return [
+        f"{where}.{key}: got {got.get(key)!r}, expected {value!r}"
+        for key, value in want.items()
+        if not _matches(got.get(key), value)
+    ]
+
+
+def run_hail(suite_dir: Path, case: Dict[str, Any]) -> None:
+    inp, expected = case["input"], case["expected"]
+    path = suite_dir / inp["file"]
+    options = inp.get("options") or {}
+    if "error" in expected:
+        with pytest.raises(hailog.HailFormatError) as caught:
+            hailog.read_hail(path, **options)
+        want = expected["error"]
+        assert caught.value.kind == want["kind"], str(caught.value)
+        if "line" in want:
+            assert caught.value.line == want["line"], str(caught.value)
+        return
+    f = hailog.read_hail(path, **options)
+    mismatches = []
+    if "session_id" in expected and f.header["session_id"] != expected["session_id"]:
+        mismatches.append(f"session_id: got {f.header['session_id']!r}")
+    if "dialect" in expected and f.dialect != expected["dialect"]:
+        mismatches.append(f"dialect: got {f.dialect!r}")
+    if "summary" in expected:
+        mismatches += _subset_mismatches("summary", f.summary(), expected["summary"])
+    if "stats" in expected:
+        mismatches += _subset_mismatches("stats", f.computed_stats(), expected["stats"])
+    if "stats_line" in expected:
+        want_line = expected["stats_line"]
+        if want_line is None:
+            if f.stats is not None:
+                mismatches.append(f"stats_line: got {f.stats!r}, expected none")
+        else:
+            mismatches += _subset_mismatches("stats_line", f.stats or {}, want_line)
+    if "warnings" in expected:
+        got = [{"line": w["line"], "kind": w["kind"]} for w in f.warnings]
+        if got != expected["warnings"]:
+            mismatches.append(f"warnings: got {got!r}, expected {expected['warnings']!r}")
+    events = list(f)
+    if len(events) != f.summary()["event_count"]:
+        mismatches.append(f"iterated {len(events)} events")
+    if expected.get("canonical") and f.canonical_bytes() != path.read_bytes():
+        mismatches.append("canonical rewrite differs from the file")
+    assert not mismatches, "; ".join(mismatches)
+
+
+RUNNERS: Dict[str, Runner] = {"usage": run_usage, "hail": run_hail}

@@ -2,7 +2,8 @@
 # `python -m mypy.stubtest hailog._hailog`.
 
 from decimal import Decimal
-from typing import Any, ClassVar, Optional, Union, final
+from os import PathLike
+from typing import Any, ClassVar, Iterator, Optional, Union, final
 
 _Body = Union[str, bytes, bytearray, dict[str, Any], list[Any], Any]
 
@@ -11,6 +12,8 @@ __all__ = [
     "BudgetExceededError",
     "ClosedError",
     "FlushTimeoutError",
+    "HailEvents",
+    "HailFile",
     "HailFormatError",
     "HailogError",
     "InvalidInputError",
@@ -21,6 +24,7 @@ __all__ = [
     "UsageParseError",
     "__version__",
     "parse_usage",
+    "read_hail",
     "_panic_for_tests",
     "_raise_for_tests",
 ]
@@ -33,7 +37,10 @@ class HailogError(Exception):
     code: ClassVar[str]
 
 class InvalidInputError(HailogError, ValueError): ...
-class HailFormatError(HailogError, ValueError): ...
+class HailFormatError(HailogError, ValueError):
+    line: int
+    kind: str
+
 class UsageParseError(HailogError, ValueError): ...
 class PricingError(HailogError, ValueError): ...
 class StorageError(HailogError): ...
@@ -103,3 +110,32 @@ class StreamParser:
     def finish(self) -> Usage: ...
 
 def parse_usage(body: _Body, provider: Optional[str] = None) -> Usage: ...
+
+@final
+class HailFile:
+    """One HAIL file, validated and summarized when opened; iterating streams its events."""
+
+    @property
+    def header(self) -> dict[str, Any]: ...
+    @property
+    def dialect(self) -> str: ...
+    @property
+    def stats(self) -> Optional[dict[str, Any]]: ...
+    @property
+    def warnings(self) -> list[dict[str, Any]]: ...
+    def computed_stats(self) -> dict[str, Any]: ...
+    def summary(self) -> dict[str, Any]: ...
+    def canonical_bytes(self) -> bytes: ...
+    def __iter__(self) -> HailEvents: ...
+
+@final
+class HailEvents:
+    def __iter__(self) -> HailEvents: ...
+    def __next__(self) -> dict[str, Any]: ...
+
+def read_hail(
+    path: Union[str, PathLike[str]],
+    *,
+    check_duplicate_ids: bool = True,
+    max_line_bytes: Optional[int] = None,
+) -> HailFile: ...
