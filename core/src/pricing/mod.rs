@@ -1,6 +1,17 @@
 //! Price tables and the exact cost engine: decimal rates per million tokens, effective dates,
 //! aliases, long-context tiers, service-tier modifiers, user overrides and LiteLLM's price file.
 
+mod engine;
+mod litellm;
+mod model;
+mod parse;
+mod resolve;
+mod table;
+
+pub use model::{LongContextTier, ModelPrice, Modifier, PriceSheet, Rates, TierBasis, TierMode};
+pub use resolve::{MatchKind, ResolvedModel};
+pub use table::{CostOptions, PriceTable};
+
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -60,10 +71,81 @@ impl Cost {
     }
 }
 
-/// Why a price table could not be loaded or a cost not computed.
-#[derive(Debug, Error)]
+/// Why a price table could not be loaded or a cost not computed. Every variant names what was
+/// wrong and where: the entry (index and id), the field and the offending value.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum PricingError {
-    #[error("{0}")]
-    Other(String),
+    /// The price file could not be read from disk.
+    #[error("cannot read price file {path}: {message}")]
+    Io { path: String, message: String },
+    /// The price file is not JSON, or not the expected top-level shape.
+    #[error("price file is malformed at line {line}, column {column}: {message}")]
+    Json {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    /// One entry of a price file has a missing, mistyped or impossible field.
+    #[error("price entry {index} ({id}): field `{field}` = {value}: {message}")]
+    InvalidEntry {
+        index: usize,
+        id: String,
+        field: String,
+        value: String,
+        message: String,
+    },
+    /// A rate that is positive but implausibly small or large for a per-million-token price: most
+    /// likely a per-token (or per-thousand) number where a per-million one was expected.
+    #[error(
+        "price entry {index} ({id}): field `{field}` = {value} per million tokens looks like a unit slip: {message}"
+    )]
+    UnitSlip {
+        index: usize,
+        id: String,
+        field: String,
+        value: String,
+        message: String,
+    },
+    /// Two entries share the same provider, model id and `effective_from`.
+    #[error(
+        "price entry {index} ({id}) duplicates entry {first_index}: same provider and effective_from {effective_from}"
+    )]
+    DuplicateEntry {
+        index: usize,
+        first_index: usize,
+        id: String,
+        effective_from: String,
+    },
+    /// The model name matches several priced models; the caller must say which provider.
+    #[error("model `{model}` is ambiguous: it matches {candidates:?}; pass a provider to choose")]
+    Ambiguous {
+        model: String,
+        candidates: Vec<String>,
+    },
+    /// The requested service tier is not priced for this model.
+    #[error("model `{model}`: unknown service tier `{tier}` (priced tiers: {known:?})")]
+    UnknownServiceTier {
+        model: String,
+        tier: String,
+        known: Vec<String>,
+    },
+    /// A modifier (batch) was requested for a model whose table publishes no price for it, or two
+    /// modifiers that do not combine.
+    #[error("model `{model}`: modifier `{modifier}` is not priced: {message}")]
+    UnknownModifier {
+        model: String,
+        modifier: String,
+        message: String,
+    },
+    /// A token count or a reported cost is impossible.
+    #[error("invalid usage: bucket `{bucket}` = {value}: {message}")]
+    InvalidUsage {
+        bucket: String,
+        value: String,
+        message: String,
+    },
+    /// The amount of one bucket does not fit in a decimal.
+    #[error("cost of bucket `{bucket}` ({tokens} tokens) overflows the decimal range")]
+    Overflow { bucket: String, tokens: u64 },
 }

@@ -1,0 +1,409 @@
+//! [`PriceTable`]: the built-in table, loading and merging user and LiteLLM tables, run-time
+//! overrides, resolution with its cache, and the entry valid at a given time.
+
+use super::model::ModelPrice;
+use super::resolve::{Index, MatchKind, Resolution, ResolvedModel, canonical_provider, resolve_uncached};
+use super::{Cost, PricingError, engine, litellm, parse};
+use crate::Usage;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, OnceLock, RwLock};
+
+/// Options of one cost computation.
+#[derive(Debug, Default, Clone)]
+pub struct CostOptions {
+    /// Disambiguates a model name served by several providers (`groq`, `bedrock`...). When
+    /// `None`, the usage's own `provider` is used.
+    pub provider: Option<String>,
+    /// Price with the rates valid at this time (the request's time when re-pricing an old
+    /// session). `None` means now.
+    pub at: Option<DateTime<Utc>>,
+    /// The request went through the provider's batch API.
+    pub batch: bool,
+    /// The service tier the provider reported or the caller asked for (`flex`, `priority`).
+    /// `standard`, `default`, `auto` and `on_demand` are the base rates; `batch` equals
+    /// `batch: true`.
+    pub service_tier: Option<String>,
+}
+
+/// Every price entry of one model, oldest `effective_from` first.
+#[derive(Debug, Clone)]
+pub(crate) struct Group {
+    pub provider: String,
+    pub id: String,
+    pub aliases: Vec<String>,
+    pub entries: Vec<ModelPrice>,
+}
+
+impl Group {
+    /// The entry valid at `at`: the latest one that started at or before it. A time before the
+    /// first entry gets the first entry, so a request made on release day is still priced.
+    pub(crate) fn entry_at(&self, at: Option<DateTime<Utc>>) -> &ModelPrice {
+        let last = self.entries.len() - 1;
+        if last == 0 {
+            return &self.entries[0];
+        }
+        let at = at.unwrap_or_else(Utc::now);
+        let i = self.entries.iter().rposition(|e| e.effective_from.is_none_or(|f| f <= at));
+        &self.entries[i.unwrap_or(0)]
+    }
+}
+
+type Cache = HashMap<Box<str>, HashMap<Box<str>, Resolution>>;
+
+/// Resolution results above this many distinct names are dropped and relearned, so a stream of
+/// made-up model names cannot grow memory without bound.
+const CACHE_LIMIT: usize = 8192;
+
+/// A price table: priced models, their aliases and a resolution cache. Cheap to share behind an
+/// `Arc`; every method takes `&self` except the mutators, which clear the cache.
+#[derive(Debug)]
+pub struct PriceTable {
+    version: String,
+    groups: Vec<Group>,
+    providers: Vec<String>,
+    index: Index,
+    /// provider hint ("" for none) → raw model name → resolution.
+    cache: RwLock<Cache>,
+}
+
+impl Clone for PriceTable {
+    fn clone(&self) -> Self {
+        PriceTable {
+            version: self.version.clone(),
+            groups: self.groups.clone(),
+            providers: self.providers.clone(),
+            index: self.index.clone(),
+            cache: RwLock::new(HashMap::new()),
+        }
+    }
+}
+
+static BUILTIN: OnceLock<Arc<PriceTable>> = OnceLock::new();
+const BUILTIN_JSON: &str = include_str!("../../data/prices.json");
+
+impl PriceTable {
+    /// The table shipped in the crate (`core/data/prices.json`), parsed once per process.
+    pub fn builtin() -> Arc<PriceTable> {
+        BUILTIN
+            .get_or_init(|| {
+                // The file is compiled in and a unit test parses it, so this cannot fail in a
+                // released build.
+                Arc::new(
+                    PriceTable::from_json_str(BUILTIN_JSON)
+                        .expect("the embedded core/data/prices.json is valid"),
+                )
+            })
+            .clone()
+    }
+
+    /// A table with no models; every model is unpriced.
+    pub fn empty(version: impl Into<String>) -> PriceTable {
+        PriceTable {
+            version: version.into(),
+            groups: Vec::new(),
+            providers: Vec::new(),
+            index: Index::default(),
+            cache: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// Loads a price file in hailog's format (see `docs/PRICING.md`).
+    pub fn load(path: &Path) -> Result<PriceTable, PricingError> {
+        PriceTable::from_json_str(&read(path)?)
+    }
+
+    /// Parses a price file in hailog's format.
+    pub fn from_json_str(s: &str) -> Result<PriceTable, PricingError> {
+        let parsed = parse::parse_file(s)?;
+        PriceTable::from_entries(parsed.version, parsed.entries)
+    }
+
+    /// Loads LiteLLM's `model_prices_and_context_window.json`.
+    pub fn load_litellm(path: &Path) -> Result<PriceTable, PricingError> {
+        PriceTable::from_litellm_str(&read(path)?)
+    }
+
+    /// Parses LiteLLM's price file; per-token rates become exact per-million decimals.
+    pub fn from_litellm_str(s: &str) -> Result<PriceTable, PricingError> {
+        let entries = litellm::parse(s)?;
+        let version = format!("litellm-{:08x}", crc32fast::hash(s.as_bytes()));
+        PriceTable::from_entries(version, entries)
+    }
+
+    /// Builds a table from typed entries, rejecting duplicates (same provider, id and
+    /// `effective_from`) and aliases claimed by two models of the same provider.
+    pub fn from_entries(
+        version: impl Into<String>,
+        entries: Vec<ModelPrice>,
+    ) -> Result<PriceTable, PricingError> {
+        let mut table = PriceTable::empty(version);
+        let mut first_index: HashMap<(String, String, Option<DateTime<Utc>>), usize> =
+            HashMap::new();
+        let mut group_of: HashMap<(String, String), usize> = HashMap::new();
+        for (index, entry) in entries.into_iter().enumerate() {
+            entry.validate(index)?;
+            let key = (entry.provider.clone(), entry.id.to_ascii_lowercase());
+            let dated = (key.0.clone(), key.1.clone(), entry.effective_from);
+            if let Some(first) = first_index.insert(dated, index) {
+                return Err(PricingError::DuplicateEntry {
+                    index,
+                    first_index: first,
+                    id: entry.id,
+                    effective_from: entry
+                        .effective_from
+                        .map_or_else(|| "null".to_string(), |d| d.to_rfc3339()),
+                });
+            }
+            match group_of.get(&key) {
+                Some(&g) => {
+                    let group = &mut table.groups[g];
+                    union_aliases(&mut group.aliases, &entry.aliases);
+                    group.entries.push(entry);
+                }
+                None => {
+                    group_of.insert(key, table.groups.len());
+                    table.groups.push(Group {
+                        provider: entry.provider.clone(),
+                        id: entry.id.clone(),
+                        aliases: entry.aliases.clone(),
+                        entries: vec![entry],
+                    });
+                }
+            }
+        }
+        table.reindex();
+        table.check_aliases()?;
+        Ok(table)
+    }
+
+    /// Adds every model of `other`; a model present in both (same provider and id) takes all of
+    /// its prices from `other`, keeping the union of both alias lists.
+    pub fn merge(&mut self, other: PriceTable) {
+        for g in other.groups {
+            match self.group_position(&g.provider, &g.id) {
+                Some(i) => {
+                    let mine = &mut self.groups[i];
+                    union_aliases(&mut mine.aliases, &g.aliases);
+                    mine.entries = g.entries;
+                }
+                None => self.groups.push(g),
+            }
+        }
+        self.version = format!("{}+{}", self.version, other.version);
+        self.reindex();
+    }
+
+    /// Sets one model at run time. An entry without `effective_from` replaces every price of
+    /// that model; a dated entry is added to its history (replacing one with the same date).
+    /// The entry is trusted as given: use [`PriceTable::try_set`] to validate it first.
+    pub fn set(&mut self, entry: ModelPrice) {
+        match self.group_position(&entry.provider, &entry.id) {
+            Some(i) => {
+                let g = &mut self.groups[i];
+                union_aliases(&mut g.aliases, &entry.aliases);
+                match entry.effective_from {
+                    None => g.entries = vec![entry],
+                    Some(from) => {
+                        g.entries.retain(|e| e.effective_from != Some(from));
+                        g.entries.push(entry);
+                    }
+                }
+            }
+            None => self.groups.push(Group {
+                provider: entry.provider.clone(),
+                id: entry.id.clone(),
+                aliases: entry.aliases.clone(),
+                entries: vec![entry],
+            }),
+        }
+        self.reindex();
+    }
+
+    /// [`PriceTable::set`] after [`ModelPrice::validate`] (unit slips, negative rates...).
+    pub fn try_set(&mut self, entry: ModelPrice) -> Result<(), PricingError> {
+        entry.validate(0)?;
+        self.set(entry);
+        Ok(())
+    }
+
+    /// Resolves a model name. `Ok(None)` for an unknown model; an error only when the name
+    /// matches several models and `provider` does not pick one.
+    pub fn resolve(
+        &self,
+        model: &str,
+        provider: Option<&str>,
+    ) -> Result<Option<ResolvedModel>, PricingError> {
+        Ok(self.resolve_group(model, provider)?.map(|(g, matched)| {
+            let g = &self.groups[g as usize];
+            ResolvedModel {
+                provider: g.provider.clone(),
+                id: g.id.clone(),
+                matched,
+            }
+        }))
+    }
+
+    /// The exact cost of one request. An unknown model gives [`Cost::unpriced`]; a cost the
+    /// provider reported (`usage.reported_cost`) wins over the table.
+    pub fn cost(&self, model: &str, usage: &Usage, opts: &CostOptions) -> Result<Cost, PricingError> {
+        if let Some(reported) = usage.reported_cost {
+            return engine::reported(reported);
+        }
+        let provider = opts.provider.as_deref().or(usage.provider.as_deref());
+        let Some((g, matched)) = self.resolve_group(model, provider)? else {
+            return Ok(Cost::unpriced());
+        };
+        let group = &self.groups[g as usize];
+        let entry = group.entry_at(opts.at);
+        engine::compute(entry, group.entries.len() > 1, matched, &self.version, usage, opts)
+    }
+
+    /// The table's version: the built-in table's date, `custom`, or `litellm-<crc32>`, joined
+    /// with `+` after merges.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// Number of distinct priced models.
+    pub fn len(&self) -> usize {
+        self.groups.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    /// Every entry (all models, all effective dates), in table order.
+    pub fn entries(&self) -> impl Iterator<Item = &ModelPrice> {
+        self.groups.iter().flat_map(|g| g.entries.iter())
+    }
+
+    /// The entry of `model` valid at `at`, after resolution.
+    pub fn entry(
+        &self,
+        model: &str,
+        provider: Option<&str>,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<Option<&ModelPrice>, PricingError> {
+        Ok(self
+            .resolve_group(model, provider)?
+            .map(|(g, _)| self.groups[g as usize].entry_at(at)))
+    }
+
+    fn resolve_group(
+        &self,
+        model: &str,
+        provider: Option<&str>,
+    ) -> Result<Option<(u32, MatchKind)>, PricingError> {
+        let key = provider.unwrap_or("");
+        let hit = match self.cache.read() {
+            Ok(c) => c.get(key).and_then(|m| m.get(model)).cloned(),
+            Err(poisoned) => poisoned.get_ref().get(key).and_then(|m| m.get(model)).cloned(),
+        };
+        let resolution = match hit {
+            Some(r) => r,
+            None => {
+                let providers: Vec<&str> = self.providers.iter().map(String::as_str).collect();
+                let names = |g: u32| {
+                    let g = &self.groups[g as usize];
+                    format!("{}/{}", g.provider, g.id)
+                };
+                let r = resolve_uncached(&self.index, &providers, &names, model, provider);
+                let mut cache = match self.cache.write() {
+                    Ok(c) => c,
+                    Err(poisoned) => poisoned.into_inner(),
+                };
+                if cache.values().map(HashMap::len).sum::<usize>() >= CACHE_LIMIT {
+                    cache.clear();
+                }
+                cache.entry(key.into()).or_default().insert(model.into(), r.clone());
+                r
+            }
+        };
+        match resolution {
+            Resolution::Found(g, k) => Ok(Some((g, k))),
+            Resolution::Unknown => Ok(None),
+            Resolution::Ambiguous(candidates) => Err(PricingError::Ambiguous {
+                model: model.to_string(),
+                candidates,
+            }),
+        }
+    }
+
+    fn group_position(&self, provider: &str, id: &str) -> Option<usize> {
+        self.groups
+            .iter()
+            .position(|g| g.provider == provider && g.id.eq_ignore_ascii_case(id))
+    }
+
+    /// Rebuilds the index and empties the cache after any change to the groups.
+    fn reindex(&mut self) {
+        for g in &mut self.groups {
+            g.entries.sort_by_key(|e| e.effective_from);
+        }
+        let mut index = Index::default();
+        for (i, g) in self.groups.iter().enumerate() {
+            index.add_id(&g.id, i as u32);
+        }
+        for (i, g) in self.groups.iter().enumerate() {
+            for a in &g.aliases {
+                index.add_alias(a, i as u32);
+            }
+        }
+        self.providers = self.groups.iter().map(|g| canonical_provider(&g.provider)).collect();
+        self.index = index;
+        let cache = match self.cache.get_mut() {
+            Ok(c) => c,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        cache.clear();
+    }
+
+    /// One alias must not name two models of the same provider, nor shadow another model's id.
+    fn check_aliases(&self) -> Result<(), PricingError> {
+        let mut entry_index = 0usize;
+        for (gi, g) in self.groups.iter().enumerate() {
+            for (ai, a) in g.aliases.iter().enumerate() {
+                let lower = a.to_ascii_lowercase();
+                let clash = self
+                    .index
+                    .alias_owners(&lower)
+                    .iter()
+                    .chain(self.index.id_owners(&lower))
+                    .map(|o| *o as usize)
+                    .find(|o| *o != gi && self.groups[*o].provider == g.provider);
+                if let Some(o) = clash {
+                    return Err(PricingError::InvalidEntry {
+                        index: entry_index,
+                        id: g.id.clone(),
+                        field: format!("aliases[{ai}]"),
+                        value: format!("{a:?}"),
+                        message: format!(
+                            "also names {}/{}; an alias must point at one model",
+                            self.groups[o].provider, self.groups[o].id
+                        ),
+                    });
+                }
+            }
+            entry_index += g.entries.len();
+        }
+        Ok(())
+    }
+}
+
+fn union_aliases(into: &mut Vec<String>, more: &[String]) {
+    for a in more {
+        if !into.iter().any(|x| x.eq_ignore_ascii_case(a)) {
+            into.push(a.clone());
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<String, PricingError> {
+    std::fs::read_to_string(path).map_err(|e| PricingError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })
+}
