@@ -35,7 +35,10 @@ struct Selected<'a> {
     rule: Option<String>,
 }
 
-fn select<'a>(entry: &'a ModelPrice, opts: &super::CostOptions) -> Result<Selected<'a>, PricingError> {
+fn select<'a>(
+    entry: &'a ModelPrice,
+    opts: &super::CostOptions,
+) -> Result<Selected<'a>, PricingError> {
     let mut batch = opts.batch;
     let mut tier = None;
     if let Some(t) = opts.service_tier.as_deref().map(str::trim) {
@@ -61,11 +64,14 @@ fn select<'a>(entry: &'a ModelPrice, opts: &super::CostOptions) -> Result<Select
             });
         }
         (true, None) => {
-            let m = entry.batch.as_ref().ok_or_else(|| PricingError::UnknownModifier {
-                model: entry.id.clone(),
-                modifier: "batch".into(),
-                message: "the table publishes no batch price for this model".into(),
-            })?;
+            let m = entry
+                .batch
+                .as_ref()
+                .ok_or_else(|| PricingError::UnknownModifier {
+                    model: entry.id.clone(),
+                    modifier: "batch".into(),
+                    message: "the table publishes no batch price for this model".into(),
+                })?;
             (m, "batch".to_string())
         }
         (false, Some(t)) => {
@@ -96,16 +102,16 @@ fn select<'a>(entry: &'a ModelPrice, opts: &super::CostOptions) -> Result<Select
 fn check_usage(usage: &Usage) -> Result<(), PricingError> {
     let extra = [("web_search_requests", usage.web_search_requests)];
     for (bucket, v) in usage.buckets().into_iter().chain(extra) {
-        if let Some(n) = v {
-            if n > MAX_TOKENS_PER_BUCKET {
-                return Err(PricingError::InvalidUsage {
-                    bucket: bucket.into(),
-                    value: n.to_string(),
-                    message: format!(
-                        "more than {MAX_TOKENS_PER_BUCKET} in one request is not a real count"
-                    ),
-                });
-            }
+        if let Some(n) = v
+            && n > MAX_TOKENS_PER_BUCKET
+        {
+            return Err(PricingError::InvalidUsage {
+                bucket: bucket.into(),
+                value: n.to_string(),
+                message: format!(
+                    "more than {MAX_TOKENS_PER_BUCKET} in one request is not a real count"
+                ),
+            });
         }
     }
     Ok(())
@@ -113,18 +119,26 @@ fn check_usage(usage: &Usage) -> Result<(), PricingError> {
 
 /// `tokens * rate / 10^per_exp`, exact: dividing by a power of ten only moves the decimal
 /// point.
-fn amount(bucket: &'static str, tokens: u64, rate: Decimal, per_exp: u32) -> Result<Decimal, PricingError> {
+fn amount(
+    bucket: &'static str,
+    tokens: u64,
+    rate: Decimal,
+    per_exp: u32,
+) -> Result<Decimal, PricingError> {
     let overflow = || PricingError::Overflow {
         bucket: bucket.into(),
         tokens,
     };
-    let mut v = Decimal::from(tokens).checked_mul(rate).ok_or_else(overflow)?;
+    let mut v = Decimal::from(tokens)
+        .checked_mul(rate)
+        .ok_or_else(overflow)?;
     let scale = v.scale() + per_exp;
     if scale <= 28 {
         v.set_scale(scale).map_err(|_| overflow())?;
         Ok(v)
     } else {
-        v.checked_div(Decimal::from(10u64.pow(per_exp))).ok_or_else(overflow)
+        v.checked_div(Decimal::from(10u64.pow(per_exp)))
+            .ok_or_else(overflow)
     }
 }
 
@@ -251,7 +265,11 @@ pub(crate) fn compute(
     let tiers = &sheet.long_context;
     let basis = tiers.first().map_or(TierBasis::Prompt, |t| t.basis);
     let mode = tiers.first().map_or(TierMode::WholeRequest, |t| t.mode);
-    let prompt = if tiers.is_empty() { 0 } else { counted(usage, basis) };
+    let prompt = if tiers.is_empty() {
+        0
+    } else {
+        counted(usage, basis)
+    };
     let reached = tiers.iter().rposition(|t| prompt > t.above);
     let top_rates;
     let rates: &Rates = match reached {
@@ -332,7 +350,12 @@ pub(crate) fn compute(
     }
     if let Some(n) = usage.web_search_requests.filter(|n| *n > 0) {
         match rates.web_search_per_1k {
-            Some(r) => add("web_search_requests", amount("web_search_requests", n, r, 3)?, &mut breakdown, &mut total)?,
+            Some(r) => add(
+                "web_search_requests",
+                amount("web_search_requests", n, r, 3)?,
+                &mut breakdown,
+                &mut total,
+            )?,
             None => rules.push("web_search_requests:unpriced".into()),
         }
     }
@@ -364,15 +387,15 @@ fn marginal_amount(
     for band in 0..=tiers.len() {
         let upper = tiers.get(band).map_or(u64::MAX, |t| t.above);
         let overlap = end.min(upper).saturating_sub(start.max(lower));
-        if overlap > 0 {
-            if let Some(r) = rate_of(&rates, bucket).0 {
-                sum = sum
-                    .checked_add(amount(bucket, overlap, r, 6)?)
-                    .ok_or_else(|| PricingError::Overflow {
-                        bucket: bucket.into(),
-                        tokens: n,
-                    })?;
-            }
+        if overlap > 0
+            && let Some(r) = rate_of(&rates, bucket).0
+        {
+            sum = sum
+                .checked_add(amount(bucket, overlap, r, 6)?)
+                .ok_or_else(|| PricingError::Overflow {
+                    bucket: bucket.into(),
+                    tokens: n,
+                })?;
         }
         if let Some(t) = tiers.get(band) {
             rates = t.rates.over(base);
@@ -389,10 +412,16 @@ mod tests {
     #[test]
     fn amount_is_exact_and_moves_the_point() {
         let r: Decimal = "3.75".parse().unwrap();
-        assert_eq!(amount("input", 1_234, r, 6).unwrap().to_string(), "0.00462750");
+        assert_eq!(
+            amount("input", 1_234, r, 6).unwrap().to_string(),
+            "0.00462750"
+        );
         assert_eq!(amount("input", 0, r, 6).unwrap(), Decimal::ZERO);
         let r: Decimal = "10".parse().unwrap();
-        assert_eq!(amount("web_search_requests", 3, r, 3).unwrap().to_string(), "0.030");
+        assert_eq!(
+            amount("web_search_requests", 3, r, 3).unwrap().to_string(),
+            "0.030"
+        );
     }
 
     #[test]

@@ -15,7 +15,10 @@ const FIELDS: [(&str, &str); 9] = [
     ("output_cost_per_token", "output"),
     ("cache_read_input_token_cost", "cache_read"),
     ("cache_creation_input_token_cost", "cache_write_5m"),
-    ("cache_creation_input_token_cost_above_1hr", "cache_write_1h"),
+    (
+        "cache_creation_input_token_cost_above_1hr",
+        "cache_write_1h",
+    ),
     ("output_cost_per_reasoning_token", "reasoning"),
     ("input_cost_per_audio_token", "input_audio"),
     ("output_cost_per_audio_token", "output_audio"),
@@ -51,7 +54,10 @@ fn hailog_field(litellm: &str) -> Option<&'static str> {
 pub(crate) fn parse(s: &str) -> Result<Vec<ModelPrice>, PricingError> {
     let root: HashMap<String, HashMap<String, Box<RawValue>>> =
         serde_json::from_str(s).map_err(|e| json_error(&e))?;
-    let mut keys: Vec<&String> = root.keys().filter(|k| k.as_str() != "sample_spec").collect();
+    let mut keys: Vec<&String> = root
+        .keys()
+        .filter(|k| k.as_str() != "sample_spec")
+        .collect();
     keys.sort();
     let mut out = Vec::with_capacity(keys.len());
     for (index, key) in keys.into_iter().enumerate() {
@@ -82,7 +88,11 @@ fn parse_entry(
             return Ok(None);
         }
         if !text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
-            return Err(bad(field, text, "must be a JSON number (cost per token)".into()));
+            return Err(bad(
+                field,
+                text,
+                "must be a JSON number (cost per token)".into(),
+            ));
         }
         per_million(text).map(Some).map_err(|m| bad(field, text, m))
     };
@@ -138,17 +148,20 @@ fn parse_entry(
         })
         .collect::<Vec<_>>();
     let sheet_of = |rates: Rates| {
-        Modifier::Sheet(PriceSheet {
+        Modifier::Sheet(Box::new(PriceSheet {
             rates,
             long_context: Vec::new(),
-        })
+        }))
     };
     let entry = ModelPrice {
         provider,
         id: key.to_string(),
         aliases: Vec::new(),
         effective_from: None,
-        source: Some("https://github.com/BerriAI/litellm/blob/main/model_prices_and_context_window.json".into()),
+        source: Some(
+            "https://github.com/BerriAI/litellm/blob/main/model_prices_and_context_window.json"
+                .into(),
+        ),
         checked: None,
         sheet: PriceSheet {
             rates: base,
@@ -197,6 +210,9 @@ mod tests {
             split_tier("cache_creation_input_token_cost_above_1hr_above_200k_tokens"),
             Some(("cache_creation_input_token_cost_above_1hr", 200_000))
         );
-        assert_eq!(split_tier("cache_creation_input_token_cost_above_1hr"), None);
+        assert_eq!(
+            split_tier("cache_creation_input_token_cost_above_1hr"),
+            None
+        );
     }
 }

@@ -8,6 +8,7 @@ mod parse;
 mod resolve;
 mod table;
 
+pub use engine::MAX_TOKENS_PER_BUCKET;
 pub use model::{LongContextTier, ModelPrice, Modifier, PriceSheet, Rates, TierBasis, TierMode};
 pub use resolve::{MatchKind, ResolvedModel};
 pub use table::{CostOptions, PriceTable};
@@ -148,4 +149,22 @@ pub enum PricingError {
     /// The amount of one bucket does not fit in a decimal.
     #[error("cost of bucket `{bucket}` ({tokens} tokens) overflows the decimal range")]
     Overflow { bucket: String, tokens: u64 },
+}
+
+impl PricingError {
+    /// A stable machine-readable kind, the same in Rust, Python, Node and the test vectors.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PricingError::Io { .. } => "io",
+            PricingError::Json { .. } => "json",
+            PricingError::InvalidEntry { .. } => "invalid_entry",
+            PricingError::UnitSlip { .. } => "unit_slip",
+            PricingError::DuplicateEntry { .. } => "duplicate_entry",
+            PricingError::Ambiguous { .. } => "ambiguous",
+            PricingError::UnknownServiceTier { .. } => "unknown_service_tier",
+            PricingError::UnknownModifier { .. } => "unknown_modifier",
+            PricingError::InvalidUsage { .. } => "invalid_usage",
+            PricingError::Overflow { .. } => "overflow",
+        }
+    }
 }

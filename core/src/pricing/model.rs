@@ -40,10 +40,6 @@ pub(crate) const RATE_FIELDS: [&str; 10] = [
 ];
 
 impl Rates {
-    pub(crate) fn field(&self, name: &str) -> Option<Decimal> {
-        self.fields().into_iter().find(|(n, _)| *n == name).and_then(|(_, v)| v)
-    }
-
     pub(crate) fn field_mut(&mut self, name: &str) -> Option<&mut Option<Decimal>> {
         Some(match name {
             "input" => &mut self.input,
@@ -140,7 +136,7 @@ pub enum Modifier {
     Multiplier(Decimal),
     /// A published sheet of its own (for example OpenAI's priority rates, which are not one
     /// uniform factor of the standard rates). Its own `long_context` applies, not the base one.
-    Sheet(PriceSheet),
+    Sheet(Box<PriceSheet>),
 }
 
 /// One price entry: a model, as priced from `effective_from` on.
@@ -204,13 +200,25 @@ impl ModelPrice {
             return Err(bad("id", format!("{:?}", self.id), "must not be empty"));
         }
         if self.provider.trim().is_empty() {
-            return Err(bad("provider", format!("{:?}", self.provider), "must not be empty"));
+            return Err(bad(
+                "provider",
+                format!("{:?}", self.provider),
+                "must not be empty",
+            ));
         }
         if self.sheet.rates.input.is_none() {
-            return Err(bad("rates.input", "null".into(), "every entry needs an input rate"));
+            return Err(bad(
+                "rates.input",
+                "null".into(),
+                "every entry needs an input rate",
+            ));
         }
         if self.sheet.rates.output.is_none() {
-            return Err(bad("rates.output", "null".into(), "every entry needs an output rate"));
+            return Err(bad(
+                "rates.output",
+                "null".into(),
+                "every entry needs an output rate",
+            ));
         }
         self.validate_sheet(index, "", &self.sheet)?;
         if let Some(batch) = &self.batch {
@@ -260,16 +268,16 @@ impl ModelPrice {
                     message: "tiers need positive thresholds in strictly ascending order".into(),
                 });
             }
-            if let Some(first) = sheet.long_context.first() {
-                if tier.mode != first.mode || tier.basis != first.basis {
-                    return Err(PricingError::InvalidEntry {
-                        index,
-                        id: self.id.clone(),
-                        field: format!("{field}.mode"),
-                        value: format!("{:?}/{:?}", tier.mode, tier.basis),
-                        message: "all tiers of one sheet share the same mode and basis".into(),
-                    });
-                }
+            if let Some(first) = sheet.long_context.first()
+                && (tier.mode != first.mode || tier.basis != first.basis)
+            {
+                return Err(PricingError::InvalidEntry {
+                    index,
+                    id: self.id.clone(),
+                    field: format!("{field}.mode"),
+                    value: format!("{:?}/{:?}", tier.mode, tier.basis),
+                    message: "all tiers of one sheet share the same mode and basis".into(),
+                });
             }
             last = Some(tier.above);
             check_rates(index, &self.id, &format!("{field}.rates"), &tier.rates)?;

@@ -50,28 +50,40 @@ fn top_error(message: String) -> PricingError {
 pub(crate) fn parse_file(s: &str) -> Result<ParsedFile, PricingError> {
     let root: Value = serde_json::from_str(s).map_err(|e| json_error(&e))?;
     let Value::Object(root) = root else {
-        return Err(top_error("the top level must be an object with a `models` array".into()));
+        return Err(top_error(
+            "the top level must be an object with a `models` array".into(),
+        ));
     };
     if let Some(k) = root.keys().find(|k| !TOP_FIELDS.contains(&k.as_str())) {
         return Err(top_error(format!("unknown top-level field `{k}`")));
     }
-    if let Some(f) = root.get("format") {
-        if f.as_str() != Some("hailog-prices/1") {
-            return Err(top_error(format!("`format` is {f}, expected \"hailog-prices/1\"")));
-        }
+    if let Some(f) = root.get("format")
+        && f.as_str() != Some("hailog-prices/1")
+    {
+        return Err(top_error(format!(
+            "`format` is {f}, expected \"hailog-prices/1\""
+        )));
     }
-    if let Some(c) = root.get("currency") {
-        if c.as_str() != Some("USD") {
-            return Err(top_error(format!("`currency` is {c}; only \"USD\" tables are supported")));
-        }
+    if let Some(c) = root.get("currency")
+        && c.as_str() != Some("USD")
+    {
+        return Err(top_error(format!(
+            "`currency` is {c}; only \"USD\" tables are supported"
+        )));
     }
     let version = match root.get("version") {
         None => "custom".to_string(),
         Some(Value::String(v)) if !v.trim().is_empty() => v.clone(),
-        Some(v) => return Err(top_error(format!("`version` must be a non-empty string, got {v}"))),
+        Some(v) => {
+            return Err(top_error(format!(
+                "`version` must be a non-empty string, got {v}"
+            )));
+        }
     };
     let Some(Value::Array(models)) = root.get("models") else {
-        return Err(top_error("`models` must be an array of price entries".into()));
+        return Err(top_error(
+            "`models` must be an array of price entries".into(),
+        ));
     };
     let mut entries = Vec::with_capacity(models.len());
     for (index, m) in models.iter().enumerate() {
@@ -90,7 +102,10 @@ impl Ctx<'_> {
     fn err(&self, field: &str, value: &Value, message: impl Into<String>) -> PricingError {
         let mut value = value.to_string();
         if value.len() > 80 {
-            let cut = (0..=80).rev().find(|i| value.is_char_boundary(*i)).unwrap_or(0);
+            let cut = (0..=80)
+                .rev()
+                .find(|i| value.is_char_boundary(*i))
+                .unwrap_or(0);
             value.truncate(cut);
             value.push('…');
         }
@@ -103,15 +118,33 @@ impl Ctx<'_> {
         }
     }
 
-    fn object<'v>(&self, field: &str, v: &'v Value) -> Result<&'v Map<String, Value>, PricingError> {
-        v.as_object().ok_or_else(|| self.err(field, v, "must be an object"))
+    fn object<'v>(
+        &self,
+        field: &str,
+        v: &'v Value,
+    ) -> Result<&'v Map<String, Value>, PricingError> {
+        v.as_object()
+            .ok_or_else(|| self.err(field, v, "must be an object"))
     }
 
-    fn only(&self, field: &str, obj: &Map<String, Value>, allowed: &[&str]) -> Result<(), PricingError> {
+    fn only(
+        &self,
+        field: &str,
+        obj: &Map<String, Value>,
+        allowed: &[&str],
+    ) -> Result<(), PricingError> {
         match obj.keys().find(|k| !allowed.contains(&k.as_str())) {
             Some(k) => {
-                let path = if field.is_empty() { k.clone() } else { format!("{field}.{k}") };
-                Err(self.err(&path, &obj[k], format!("unknown field; expected one of {allowed:?}")))
+                let path = if field.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{field}.{k}")
+                };
+                Err(self.err(
+                    &path,
+                    &obj[k],
+                    format!("unknown field; expected one of {allowed:?}"),
+                ))
             }
             None => Ok(()),
         }
@@ -164,9 +197,9 @@ impl Ctx<'_> {
             let obj = self.object(&at, t)?;
             self.only(&at, obj, &["above", "basis", "mode", "rates"])?;
             let above_v = obj.get("above").unwrap_or(&Value::Null);
-            let above = above_v
-                .as_u64()
-                .ok_or_else(|| self.err(&format!("{at}.above"), above_v, "must be a token count"))?;
+            let above = above_v.as_u64().ok_or_else(|| {
+                self.err(&format!("{at}.above"), above_v, "must be a token count")
+            })?;
             let basis = match obj.get("basis").map(|b| (b, b.as_str())) {
                 None | Some((_, Some("prompt"))) => TierBasis::Prompt,
                 Some((_, Some("prompt_uncached"))) => TierBasis::PromptUncached,
@@ -216,7 +249,9 @@ impl Ctx<'_> {
                 }
                 let f = self
                     .rate(&format!("{field}.multiplier"), m)?
-                    .ok_or_else(|| self.err(&format!("{field}.multiplier"), m, "must not be null"))?;
+                    .ok_or_else(|| {
+                        self.err(&format!("{field}.multiplier"), m, "must not be null")
+                    })?;
                 Ok(Modifier::Multiplier(f))
             }
             (None, Some(r)) => {
@@ -225,10 +260,10 @@ impl Ctx<'_> {
                     Some(t) => self.tiers(&format!("{field}.long_context"), t)?,
                     None => Vec::new(),
                 };
-                Ok(Modifier::Sheet(PriceSheet {
+                Ok(Modifier::Sheet(Box::new(PriceSheet {
                     rates,
                     long_context,
-                }))
+                })))
             }
             _ => Err(self.err(field, v, "needs exactly one of `multiplier` or `rates`")),
         }
@@ -278,14 +313,14 @@ fn parse_entry(index: usize, v: &Value) -> Result<ModelPrice, PricingError> {
         Value::Null => None,
         s => Some(cx.string("source", s)?),
     };
-    let checked = match get("checked") {
-        Value::Null => None,
-        Value::String(s) => Some(
-            NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .map_err(|_| cx.err("checked", get("checked"), "expected a date like 2026-11-21"))?,
-        ),
-        other => return Err(cx.err("checked", other, "must be a date string")),
-    };
+    let checked =
+        match get("checked") {
+            Value::Null => None,
+            Value::String(s) => Some(NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+                cx.err("checked", get("checked"), "expected a date like 2026-11-21")
+            })?),
+            other => return Err(cx.err("checked", other, "must be a date string")),
+        };
     if !obj.contains_key("rates") {
         return Err(cx.err("rates", &Value::Null, "every entry needs `rates`"));
     }

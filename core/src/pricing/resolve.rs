@@ -73,7 +73,10 @@ impl Index {
     }
 
     pub(crate) fn add_alias(&mut self, alias: &str, group: u32) {
-        push_unique(self.aliases.entry(alias.to_ascii_lowercase()).or_default(), group);
+        push_unique(
+            self.aliases.entry(alias.to_ascii_lowercase()).or_default(),
+            group,
+        );
     }
 
     pub(crate) fn alias_owners(&self, alias: &str) -> &[u32] {
@@ -111,8 +114,8 @@ pub(crate) enum Resolution {
 pub(crate) fn canonical_provider(p: &str) -> String {
     let p = p.trim().to_ascii_lowercase();
     let folded = match p.as_str() {
-        "gemini" | "google_ai_studio" | "google-ai-studio" | "vertex" | "vertex_ai" | "vertexai"
-        | "vertex_ai_beta" | "google-vertex" | "google_genai" => "google",
+        "gemini" | "google_ai_studio" | "google-ai-studio" | "vertex" | "vertex_ai"
+        | "vertexai" | "vertex_ai_beta" | "google-vertex" | "google_genai" => "google",
         "aws" | "amazon_bedrock" | "amazon-bedrock" | "bedrock_converse" | "aws_bedrock" => {
             "bedrock"
         }
@@ -153,10 +156,10 @@ fn strip_bedrock(s: &str) -> Option<&str> {
     }
     let vendor = BEDROCK_VENDORS.iter().find_map(|v| t.strip_prefix(v))?;
     let mut t = vendor;
-    if let Some(pos) = t.rfind(':') {
-        if t[pos + 1..].bytes().all(|b| b.is_ascii_digit()) {
-            t = &t[..pos];
-        }
+    if let Some(pos) = t.rfind(':')
+        && t[pos + 1..].bytes().all(|b| b.is_ascii_digit())
+    {
+        t = &t[..pos];
     }
     if let Some(pos) = t.rfind("-v") {
         let digits = &t[pos + 2..];
@@ -178,10 +181,15 @@ fn strip_snapshot(s: &str) -> Option<&str> {
     if n > 9 && b[n - 9] == b'-' && digits(n - 8..n) {
         return Some(&s[..n - 9]);
     }
-    if n > 11 && b[n - 11] == b'-' && b[n - 6] == b'-' && b[n - 3] == b'-' {
-        if digits(n - 10..n - 6) && digits(n - 5..n - 3) && digits(n - 2..n) {
-            return Some(&s[..n - 11]);
-        }
+    if n > 11
+        && b[n - 11] == b'-'
+        && b[n - 6] == b'-'
+        && b[n - 3] == b'-'
+        && digits(n - 10..n - 6)
+        && digits(n - 5..n - 3)
+        && digits(n - 2..n)
+    {
+        return Some(&s[..n - 11]);
     }
     None
 }
@@ -300,18 +308,30 @@ mod tests {
             strip_bedrock("anthropic.claude-3-5-sonnet-20241022-v2:0"),
             Some("claude-3-5-sonnet-20241022")
         );
-        assert_eq!(strip_bedrock("meta.llama3-3-70b-instruct-v1:0"), Some("llama3-3-70b-instruct"));
+        assert_eq!(
+            strip_bedrock("meta.llama3-3-70b-instruct-v1:0"),
+            Some("llama3-3-70b-instruct")
+        );
         assert_eq!(strip_bedrock("claude-sonnet-4-5"), None);
     }
 
     #[test]
     fn snapshots_and_dots() {
-        assert_eq!(strip_snapshot("claude-sonnet-4-5-20250929"), Some("claude-sonnet-4-5"));
+        assert_eq!(
+            strip_snapshot("claude-sonnet-4-5-20250929"),
+            Some("claude-sonnet-4-5")
+        );
         assert_eq!(strip_snapshot("gpt-4o-2024-08-06"), Some("gpt-4o"));
-        assert_eq!(strip_snapshot("claude-3-5-sonnet-latest"), Some("claude-3-5-sonnet"));
+        assert_eq!(
+            strip_snapshot("claude-3-5-sonnet-latest"),
+            Some("claude-3-5-sonnet")
+        );
         assert_eq!(strip_snapshot("gpt-4o"), None);
         assert_eq!(strip_snapshot("o3-2025"), None);
-        assert_eq!(dots_to_dashes("claude-sonnet-4.5").as_deref(), Some("claude-sonnet-4-5"));
+        assert_eq!(
+            dots_to_dashes("claude-sonnet-4.5").as_deref(),
+            Some("claude-sonnet-4-5")
+        );
         assert_eq!(dots_to_dashes("a.b"), None);
     }
 
@@ -321,7 +341,10 @@ mod tests {
         assert_eq!(t[0].0, "openrouter/anthropic/claude-sonnet-4.5");
         assert_eq!(t[1].0, "anthropic/claude-sonnet-4.5");
         assert_eq!(t[2].0, "claude-sonnet-4.5");
-        assert!(t.iter().any(|(n, k)| n == "claude-sonnet-4-5" && *k == MatchKind::DottedVersion));
+        assert!(
+            t.iter()
+                .any(|(n, k)| n == "claude-sonnet-4-5" && *k == MatchKind::DottedVersion)
+        );
         assert_eq!(p.as_deref(), Some("openrouter"));
     }
 }

@@ -2,7 +2,9 @@
 //! overrides, resolution with its cache, and the entry valid at a given time.
 
 use super::model::ModelPrice;
-use super::resolve::{Index, MatchKind, Resolution, ResolvedModel, canonical_provider, resolve_uncached};
+use super::resolve::{
+    Index, MatchKind, Resolution, ResolvedModel, canonical_provider, resolve_uncached,
+};
 use super::{Cost, PricingError, engine, litellm, parse};
 use crate::Usage;
 use chrono::{DateTime, Utc};
@@ -45,7 +47,10 @@ impl Group {
             return &self.entries[0];
         }
         let at = at.unwrap_or_else(Utc::now);
-        let i = self.entries.iter().rposition(|e| e.effective_from.is_none_or(|f| f <= at));
+        let i = self
+            .entries
+            .iter()
+            .rposition(|e| e.effective_from.is_none_or(|f| f <= at));
         &self.entries[i.unwrap_or(0)]
     }
 }
@@ -247,7 +252,12 @@ impl PriceTable {
 
     /// The exact cost of one request. An unknown model gives [`Cost::unpriced`]; a cost the
     /// provider reported (`usage.reported_cost`) wins over the table.
-    pub fn cost(&self, model: &str, usage: &Usage, opts: &CostOptions) -> Result<Cost, PricingError> {
+    pub fn cost(
+        &self,
+        model: &str,
+        usage: &Usage,
+        opts: &CostOptions,
+    ) -> Result<Cost, PricingError> {
         if let Some(reported) = usage.reported_cost {
             return engine::reported(reported);
         }
@@ -257,7 +267,14 @@ impl PriceTable {
         };
         let group = &self.groups[g as usize];
         let entry = group.entry_at(opts.at);
-        engine::compute(entry, group.entries.len() > 1, matched, &self.version, usage, opts)
+        engine::compute(
+            entry,
+            group.entries.len() > 1,
+            matched,
+            &self.version,
+            usage,
+            opts,
+        )
     }
 
     /// The table's version: the built-in table's date, `custom`, or `litellm-<crc32>`, joined
@@ -300,7 +317,11 @@ impl PriceTable {
         let key = provider.unwrap_or("");
         let hit = match self.cache.read() {
             Ok(c) => c.get(key).and_then(|m| m.get(model)).cloned(),
-            Err(poisoned) => poisoned.get_ref().get(key).and_then(|m| m.get(model)).cloned(),
+            Err(poisoned) => poisoned
+                .get_ref()
+                .get(key)
+                .and_then(|m| m.get(model))
+                .cloned(),
         };
         let resolution = match hit {
             Some(r) => r,
@@ -318,7 +339,10 @@ impl PriceTable {
                 if cache.values().map(HashMap::len).sum::<usize>() >= CACHE_LIMIT {
                     cache.clear();
                 }
-                cache.entry(key.into()).or_default().insert(model.into(), r.clone());
+                cache
+                    .entry(key.into())
+                    .or_default()
+                    .insert(model.into(), r.clone());
                 r
             }
         };
@@ -352,7 +376,11 @@ impl PriceTable {
                 index.add_alias(a, i as u32);
             }
         }
-        self.providers = self.groups.iter().map(|g| canonical_provider(&g.provider)).collect();
+        self.providers = self
+            .groups
+            .iter()
+            .map(|g| canonical_provider(&g.provider))
+            .collect();
         self.index = index;
         let cache = match self.cache.get_mut() {
             Ok(c) => c,
