@@ -57,13 +57,11 @@ pub fn summary_dict<'py>(
     py: Python<'py>,
     summary: &SessionSummary,
     status_now: chrono::DateTime<chrono::Utc>,
+    thresholds: &StatusThresholds,
 ) -> PyResult<Bound<'py, PyDict>> {
     let dict = serialize(py, summary)?.cast_into::<PyDict>()?;
     dict.del_item("latency").ok();
-    dict.set_item(
-        "status",
-        status(summary, status_now, &StatusThresholds::default()).as_str(),
-    )?;
+    dict.set_item("status", status(summary, status_now, thresholds).as_str())?;
     let latency = PyDict::new(py);
     latency.set_item("p50", summary.latency_p50_ms)?;
     latency.set_item("p95", summary.latency_p95_ms)?;
@@ -143,7 +141,12 @@ impl HailFile {
 
     /// The session summary (see `Client.summary`); status is computed against the current time.
     fn summary<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        summary_dict(py, &self.file.summary, chrono::Utc::now())
+        summary_dict(
+            py,
+            &self.file.summary,
+            chrono::Utc::now(),
+            &StatusThresholds::default(),
+        )
     }
 
     fn __iter__(&self, py: Python<'_>) -> PyResult<HailEvents> {
@@ -244,4 +247,58 @@ pub fn read_hail(
         .detach(|| hail::read_file(&path, opts))
         .map_err(|e| to_py(e.into()))?;
     Ok(HailFile { path, file })
+}
+
+/// A time argument: an aware `datetime` or an RFC 3339 string.
+pub fn time_arg(value: &Bound<'_, PyAny>, field: &str) -> PyResult<chrono::DateTime<chrono::Utc>> {
+    let text: String = if let Ok(s) = value.extract::<String>() {
+        s
+    } else if value.hasattr("isoformat")? {
+        if value.getattr("tzinfo")?.is_none() {
+            return Err(crate::errors::invalid(
+                field,
+                "a naive datetime is ambiguous; pass one with a timezone",
+            ));
+        }
+        value.call_method0("isoformat")?.extract()?
+    } else {
+        return Err(crate::errors::invalid(
+            field,
+            "expected a timezone-aware datetime or an RFC 3339 string",
+        ));
+    };
+    chrono::DateTime::parse_from_rfc3339(&text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| crate::errors::invalid(field, format!("{text:?} is not RFC 3339: {e}")))
+}
+
+/// Folds HAIL event line objects (dicts, JSON strings or bytes) into a session summary and its
+/// status at `now` (default: the current time). Errors name the event's position (1-based).
+#[pyfunction]
+#[pyo3(signature = (events, *, session_id = "", now = None, idle_after_seconds = 300, done_after_seconds = 1800))]
+pub fn summarize<'py>(
+    py: Python<'py>,
+    events: &Bound<'py, PyAny>,
+    session_id: &str,
+    now: Option<&Bound<'py, PyAny>>,
+    idle_after_seconds: i64,
+    done_after_seconds: i64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let now = now
+        .map(|n| time_arg(n, "now"))
+        .transpose()?
+        .unwrap_or_else(chrono::Utc::now);
+    let mut summary = SessionSummary::new(session_id);
+    for (i, item) in events.try_iter()?.enumerate() {
+        let bytes = crate::usage::body_bytes(py, &item?)?;
+        let event = py
+            .detach(|| hail::parse_event_line(&bytes, i as u64 + 1, session_id))
+            .map_err(|e| to_py(e.into()))?;
+        summary.add(&event);
+    }
+    let thresholds = StatusThresholds {
+        idle_after: chrono::Duration::seconds(idle_after_seconds),
+        done_after: chrono::Duration::seconds(done_after_seconds),
+    };
+    summary_dict(py, &summary, now, &thresholds)
 }

@@ -58,6 +58,7 @@ fn _hailog(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<hail::HailFile>()?;
     m.add_class::<hail::HailEvents>()?;
     m.add_function(wrap_pyfunction!(hail::read_hail, m)?)?;
+    m.add_function(wrap_pyfunction!(hail::summarize, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     m.add_function(wrap_pyfunction!(_raise_for_tests, m)?)?;
     Ok(())

@@ -50,3 +50,35 @@ def test_missing_file_is_a_format_error_with_io_kind(tmp_path):
     with pytest.raises(hailog.HailFormatError) as caught:
         hailog.read_hail(tmp_path / "nope.hail.jsonl")
     assert caught.value.kind == "io"
+
+
+def _event(event_id, ts, **attributes):
+    return {
+        "type": "event",
+        "event_id": event_id,
+        "timestamp": ts,
+        "event_type": {"type": "UserMessage"},
+        "content": {"blocks": []},
+        "attributes": attributes,
+    }
+
+
+def test_summarize_events_with_aware_datetime_now():
+    from datetime import datetime, timezone
+
+    events = [_event("a", "2026-03-04T10:00:00Z"), _event("b", "2026-03-04T10:01:00Z")]
+    now = datetime(2026, 3, 4, 10, 10, tzinfo=timezone.utc)
+    s = hailog.summarize(events, session_id="bot-1", now=now)
+    assert (s["session_id"], s["event_count"], s["status"]) == ("bot-1", 2, "idle")
+    assert s["duration_seconds"] == 60
+    assert hailog.summarize(events, now=now, idle_after_seconds=3600)["status"] == "active"
+
+
+def test_summarize_rejects_naive_now_and_names_bad_event():
+    from datetime import datetime
+
+    with pytest.raises(hailog.InvalidInputError, match="timezone"):
+        hailog.summarize([], now=datetime(2026, 3, 4))
+    with pytest.raises(hailog.HailFormatError) as caught:
+        hailog.summarize([_event("a", "2026-03-04T10:00:00Z"), {"type": "event"}])
+    assert caught.value.line == 2

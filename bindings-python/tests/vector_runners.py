@@ -108,4 +108,21 @@ def run_hail(suite_dir: Path, case: Dict[str, Any]) -> None:
     assert not mismatches, "; ".join(mismatches)
 
 
-RUNNERS: Dict[str, Runner] = {"usage": run_usage, "hail": run_hail}
+def run_status(suite_dir: Path, case: Dict[str, Any]) -> None:
+    inp, expected = case["input"], case["expected"]
+    thresholds = inp.get("thresholds") or {}
+    summary = hailog.summarize(
+        inp["events"],
+        session_id=inp["session_id"],
+        now=inp["now"],
+        idle_after_seconds=thresholds.get("idle_after_seconds", 300),
+        done_after_seconds=thresholds.get("done_after_seconds", 1800),
+    )
+    mismatches = []
+    if summary["status"] != expected["status"]:
+        mismatches.append(f"status: got {summary['status']!r}, expected {expected['status']!r}")
+    mismatches += _subset_mismatches("summary", summary, expected.get("summary") or {})
+    assert not mismatches, "; ".join(mismatches)
+
+
+RUNNERS: Dict[str, Runner] = {"usage": run_usage, "hail": run_hail, "status": run_status}

@@ -2,8 +2,9 @@
 # `python -m mypy.stubtest hailog._hailog`.
 
 from decimal import Decimal
+from datetime import datetime
 from os import PathLike
-from typing import Any, ClassVar, Iterator, Optional, Union, final
+from typing import Any, ClassVar, Iterable, Iterator, Optional, Union, final
 
 _Body = Union[str, bytes, bytearray, dict[str, Any], list[Any], Any]
 
@@ -25,6 +26,7 @@ __all__ = [
     "__version__",
     "parse_usage",
     "read_hail",
+    "summarize",
     "_panic_for_tests",
     "_raise_for_tests",
 ]
@@ -139,3 +141,12 @@ def read_hail(
     check_duplicate_ids: bool = True,
     max_line_bytes: Optional[int] = None,
 ) -> HailFile: ...
+
+def summarize(
+    events: Iterable[Union[dict[str, Any], str, bytes]],
+    *,
+    session_id: str = "",
+    now: Union[datetime, str, None] = None,
+    idle_after_seconds: int = 300,
+    done_after_seconds: int = 1800,
+) -> dict[str, Any]: ...
