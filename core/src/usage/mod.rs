@@ -80,7 +80,6 @@ pub fn parse_error(
     status: Option<u16>,
     provider: Option<Provider>,
 ) -> Result<ProviderError, UsageError> {
-    let _ = provider;
     let v = json_at(body, 0, None)?;
     if !provider_error::is_error_body(&v) {
         return Err(UsageError::UnknownShape {
@@ -89,7 +88,27 @@ pub fn parse_error(
                     .into(),
         });
     }
-    Ok(provider_error::read_error(&v, status))
+    let mut pe = provider_error::read_error(&v, status);
+    if provider == Some(Provider::Bedrock) && pe.error_type.is_none() {
+        pe.error_type = pe.status.and_then(bedrock_exception).map(str::to_string);
+    }
+    Ok(pe)
+}
+
+/// Bedrock runtime error bodies hold only a message; the type travels in the
+/// `x-amzn-ErrorType` header, and each HTTP status belongs to one exception of the API.
+fn bedrock_exception(status: u16) -> Option<&'static str> {
+    Some(match status {
+        400 => "ValidationException",
+        403 => "AccessDeniedException",
+        404 => "ResourceNotFoundException",
+        408 => "ModelTimeoutException",
+        424 => "ModelErrorException",
+        429 => "ThrottlingException",
+        500 => "InternalServerException",
+        503 => "ServiceUnavailableException",
+        _ => return None,
+    })
 }
 
 /// Decodes JSON, reporting errors at their absolute byte offset.

@@ -345,6 +345,8 @@ fn bedrock(u: &Value) -> Result<Buckets, UsageError> {
     let write = count(u, s, &["cacheWriteInputTokens"])?;
     let mut one_hour = None;
     if let Some(details) = at(u, &["cacheDetails"]).and_then(Value::as_array) {
+        // With the TTLs listed, a missing 1h entry is a stated zero, not an unknown.
+        one_hour = Some(0);
         for (i, d) in details.iter().enumerate() {
             if d.get("ttl").and_then(Value::as_str) == Some("1h") {
                 let scope = format!("usage.cacheDetails[{i}]");
@@ -466,6 +468,12 @@ mod tests {
             "cacheDetails": [{"inputTokens": 200, "ttl": "5m"}, {"inputTokens": 100, "ttl": "1h"}]});
         let b = bedrock(&u).unwrap();
         assert_eq!((b.cache_write_5m, b.cache_write_1h), (Some(200), Some(100)));
+        let u = json!({"cacheWriteInputTokens": 236, "cacheDetails": [{"inputTokens": 236, "ttl": "5m"}]});
+        let b = bedrock(&u).unwrap();
+        assert_eq!((b.cache_write_5m, b.cache_write_1h), (Some(236), Some(0)));
+        let u = json!({"cacheWriteInputTokens": 1505});
+        let b = bedrock(&u).unwrap();
+        assert_eq!((b.cache_write_5m, b.cache_write_1h), (Some(1505), None));
     }
 
     #[test]

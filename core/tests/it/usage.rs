@@ -331,6 +331,19 @@ fn error_bodies_become_typed_provider_errors() {
     )
     .expect("error body");
     assert_eq!(e.error_type.as_deref(), Some("invalid_request_error"));
+    assert_eq!(
+        e.request_id.as_deref(),
+        Some("req_011Ca7jT9AHpgXgdv8igm4z9")
+    );
+    // Bedrock's body has only a message; with the provider known, the status names the type.
+    let body = capture("bedrock/pai_bedrock_conversestream_error_400.json");
+    let e = usage::parse_error(&body, Some(400), Some(Provider::Bedrock)).expect("error body");
+    assert_eq!(e.error_type.as_deref(), Some("ValidationException"));
+    assert_eq!(e.message, "The provided model identifier is invalid.");
+    let e = usage::parse_error(&body, Some(429), Some(Provider::Bedrock)).expect("error body");
+    assert_eq!(e.error_type.as_deref(), Some("ThrottlingException"));
+    let e = usage::parse_error(&body, Some(400), None).expect("error body");
+    assert_eq!(e.error_type, None);
     assert!(usage::parse_error(b"{\"choices\":[]}", None, None).is_err());
 }
 
