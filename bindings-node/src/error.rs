@@ -89,7 +89,10 @@ where
         let work = self.work.take();
         Ok(guard(move || match work {
             Some(work) => work(),
-            None => Err(napi::Error::new(PANIC, "hailog: a background job ran twice")),
+            None => Err(napi::Error::new(
+                PANIC,
+                "hailog: a background job ran twice",
+            )),
         }))
     }
 
