@@ -58,7 +58,22 @@ pub enum UsageError {
 /// provider is detected from the body's shape. An error body (HTTP 4xx/5xx JSON) is a valid
 /// answer: it yields `outcome: Failed` with the typed error, not an `Err`.
 pub fn parse(body: &[u8], provider: Option<Provider>) -> Result<Usage, UsageError> {
-    let v = json_at(body, 0, None)?;
+    let v = json_at(body, 0, None).map_err(|e| match e {
+        // A whole stream passed as a body is a common slip; say what to use instead.
+        UsageError::Json {
+            offset,
+            line,
+            mut message,
+        } if looks_like_sse(body) => {
+            message.push_str("; the body looks like an SSE stream: feed it to StreamParser");
+            UsageError::Json {
+                offset,
+                line,
+                message,
+            }
+        }
+        other => other,
+    })?;
     let mut acc = Acc::new(provider);
     acc.apply_body(&v, Some(body))?;
     Ok(acc.to_usage(false))
@@ -109,6 +124,11 @@ fn bedrock_exception(status: u16) -> Option<&'static str> {
         503 => "ServiceUnavailableException",
         _ => return None,
     })
+}
+
+fn looks_like_sse(body: &[u8]) -> bool {
+    let head = body.trim_ascii_start();
+    head.starts_with(b"data:") || head.starts_with(b"event:") || head.starts_with(b": ")
 }
 
 /// Decodes JSON, reporting errors at their absolute byte offset.

@@ -302,6 +302,16 @@ fn garbage_bytes_never_panic() {
 }
 
 #[test]
+fn a_stream_given_as_a_body_points_to_the_stream_parser() {
+    let bytes = capture("openai-chat/pai_chat_stream_text_after_tool_gpt-4o-mini.sse");
+    let e = usage::parse(&bytes, None).expect_err("a stream is not a body");
+    assert!(matches!(e, UsageError::Json { offset: 0, .. }), "{e}");
+    assert!(e.to_string().contains("StreamParser"), "{e}");
+    let e = usage::parse(b"{\"usage\": ", None).expect_err("truncated body");
+    assert!(!e.to_string().contains("StreamParser"), "{e}");
+}
+
+#[test]
 fn bodies_reject_malformed_json_and_unknown_shapes_clearly() {
     let err = usage::parse(b"{\"usage\": {\"prompt_tokens\": 3,", None).unwrap_err();
     assert!(matches!(err, UsageError::Json { .. }), "{err}");
