@@ -23,7 +23,7 @@ pub mod kinds {
 
 /// A session operation carried by a `Custom{kind:"metadata"}` event. Session state (name, tags,
 /// repository, end, pause, acknowledged errors) is derived from these events, never stored apart.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum SessionOp {
     /// Optional explicit start with descriptive metadata.
@@ -72,7 +72,7 @@ pub enum SessionOp {
 }
 
 /// The HAIL event type, adjacently tagged: `{"type":"X"}` or `{"type":"X","data":{...}}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", content = "data")]
 pub enum EventType {
     UserMessage,
@@ -163,7 +163,7 @@ impl EventType {
 }
 
 /// A content block, internally tagged with PascalCase tags as in HAIL.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type")]
 pub enum ContentBlock {
     Text {
@@ -205,7 +205,9 @@ pub enum ContentBlock {
 }
 
 /// How a step ended.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     #[default]

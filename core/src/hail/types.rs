@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// The agent that produced a session.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Agent {
     /// e.g. "anthropic", "openai", "local".
     pub provider: String,
@@ -21,7 +21,7 @@ pub struct Agent {
 }
 
 /// Session-level metadata of the header.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SessionContext {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
@@ -56,7 +56,7 @@ impl SessionContext {
 }
 
 /// The first line of a HAIL file (`{"type":"header",...}` without the `type` key).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Header {
     /// `hail-1.0.0` for OpenSession and hailog files, `hail/0.1` for the docs dialect.
     pub version: String,
@@ -89,7 +89,7 @@ impl Header {
 
 /// The stats line: OpenSession's aggregate counts. The first five fields were in the original
 /// format; the later ones default to zero when absent, as OpenSession reads them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Stats {
     pub event_count: u64,
     pub message_count: u64,

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// Token usage of one request in exclusive buckets. `None` means the provider did not say; it is
 /// not zero.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct Usage {
     /// Uncached prompt tokens (not read from, nor written to, a cache), text unless a modality
@@ -69,14 +69,14 @@ pub struct Usage {
 }
 
 /// A provider number that breaks an invariant (for example reasoning larger than output).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Anomaly {
     pub code: String,
     pub message: String,
 }
 
 /// A typed provider error, from an HTTP error body or a mid-stream error event.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct ProviderError {
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -188,3 +188,25 @@ fn every_suite_matches_the_meta_schema() {
     }
     assert!(suites >= 2);
 }
+
+/// The committed JSON Schemas equal the ones generated from the types; regenerate them with
+/// `HAILOG_UPDATE_SCHEMA=1 cargo test -p hailog --test it schema`.
+#[test]
+fn committed_schemas_are_current() {
+    let dir = crate::common::repo_root().join("hail-spec/schema");
+    let update = std::env::var_os("HAILOG_UPDATE_SCHEMA").is_some_and(|v| v == "1");
+    for (name, schema) in hail::line_schemas() {
+        let text = serde_json::to_string_pretty(&schema).unwrap() + "\n";
+        let path = dir.join(name);
+        if update {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &text).unwrap();
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == text,
+            "{} is stale; run HAILOG_UPDATE_SCHEMA=1 cargo test -p hailog --test it schema",
+            path.display()
+        );
+    }
+}
