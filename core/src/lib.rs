@@ -17,3 +17,8 @@ pub use error::{Error, Result};
 pub use event::{ContentBlock, Event, EventType, Outcome, SessionOp};
 pub use pricing::{Cost, Provenance};
 pub use usage::Usage;
+
+/// The README's Rust examples run as doctests, so the front page cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
