@@ -113,16 +113,51 @@ pub fn to_py(err: hailog::Error) -> PyErr {
             Err(e) => return e,
         };
         let py_err = PyErr::from_type(class, message);
-        if let hailog::Error::Hail(h) = &err {
-            let value = py_err.value(py);
-            if let Err(e) = value
-                .setattr("line", h.line())
-                .and_then(|()| value.setattr("kind", h.kind()))
-            {
-                return e;
-            }
+        if let Err(e) = set_details(py, &py_err, &err) {
+            return e;
         }
         py_err
+    })
+}
+
+/// Attributes a caller can branch on without parsing the message: `kind` and `line` of a HAIL
+/// error, `kind` (plus `bucket` or `candidates`) of a pricing error.
+fn set_details(py: Python<'_>, py_err: &PyErr, err: &hailog::Error) -> PyResult<()> {
+    use hailog::pricing::PricingError;
+    let value = py_err.value(py);
+    match err {
+        hailog::Error::Hail(h) => {
+            value.setattr("line", h.line())?;
+            value.setattr("kind", h.kind())?;
+        }
+        hailog::Error::Pricing(p) => {
+            value.setattr("kind", p.kind())?;
+            match p {
+                PricingError::InvalidUsage { bucket, .. } => value.setattr("bucket", bucket)?,
+                PricingError::Ambiguous { candidates, .. } => {
+                    value.setattr("candidates", candidates.clone())?
+                }
+                _ => {}
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// An `InvalidInputError` about one usage bucket, with the `kind` and `bucket` attributes a
+/// pricing error about the same bucket would carry.
+pub fn invalid_bucket(bucket: &str, message: impl Into<String>) -> PyErr {
+    let err = invalid(&format!("usage.{bucket}"), message);
+    Python::attach(|py| {
+        let value = err.value(py);
+        match value
+            .setattr("kind", "invalid_usage")
+            .and_then(|()| value.setattr("bucket", bucket))
+        {
+            Ok(()) => err,
+            Err(e) => e,
+        }
     })
 }
 

@@ -3,6 +3,7 @@
 
 mod errors;
 mod hail;
+mod pricing;
 mod usage;
 
 use pyo3::prelude::*;
@@ -29,7 +30,10 @@ fn _raise_for_tests(code: &str) -> PyResult<()> {
             Err(e) => e.into(),
             Ok(_) => return Ok(()),
         },
-        "pricing" => hailog::pricing::PricingError::Other("no table".into()).into(),
+        "pricing" => match hailog::pricing::PriceTable::from_json_str("{not json") {
+            Err(e) => e.into(),
+            Ok(_) => return Ok(()),
+        },
         "storage" => hailog::store::StorageError::Other("disk gone".into()).into(),
         "budget_exceeded" => Error::BudgetExceeded {
             scope: "session s".into(),
@@ -59,6 +63,9 @@ fn _hailog(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<hail::HailEvents>()?;
     m.add_function(wrap_pyfunction!(hail::read_hail, m)?)?;
     m.add_function(wrap_pyfunction!(hail::summarize, m)?)?;
+    m.add_class::<pricing::Cost>()?;
+    m.add_class::<pricing::PriceTable>()?;
+    m.add_function(wrap_pyfunction!(pricing::cost, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     m.add_function(wrap_pyfunction!(_raise_for_tests, m)?)?;
     Ok(())

@@ -2,7 +2,7 @@
 //! buckets. Python objects (str, bytes, dict, SDK response models) become bytes here; the core
 //! does all the reading.
 
-use crate::errors::{invalid, to_py};
+use crate::errors::{invalid, invalid_bucket, to_py};
 use hailog::usage::{self, Provider, StreamParser as CoreStreamParser};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -99,19 +99,19 @@ fn bucket_mut<'a>(u: &'a mut hailog::Usage, name: &str) -> Option<&'a mut Option
     })
 }
 
-fn count(name: &str, value: &Bound<'_, PyAny>) -> PyResult<Option<u64>> {
+fn count(bucket: &str, value: &Bound<'_, PyAny>) -> PyResult<Option<u64>> {
     if value.is_none() {
         return Ok(None);
     }
     if value.is_instance_of::<pyo3::types::PyBool>() {
-        return Err(invalid(name, "expected a token count, got a bool"));
+        return Err(invalid_bucket(bucket, "expected a token count, got a bool"));
     }
     let n: i128 = value
         .extract()
-        .map_err(|_| invalid(name, format!("expected an int or None, got {value}")))?;
+        .map_err(|_| invalid_bucket(bucket, format!("expected an int or None, got {value}")))?;
     u64::try_from(n)
         .map(Some)
-        .map_err(|_| invalid(name, format!("expected a token count >= 0, got {n}")))
+        .map_err(|_| invalid_bucket(bucket, format!("expected a token count >= 0, got {n}")))
 }
 
 impl Usage {
@@ -131,7 +131,15 @@ impl Usage {
         for (key, v) in dict.iter() {
             let key: String = key.extract()?;
             if let Some(slot) = bucket_mut(&mut u, &key) {
-                *slot = count(&format!("usage.{key}"), &v)?;
+                *slot = count(&key, &v)?;
+                continue;
+            }
+            if key == "reported_cost" {
+                u.reported_cost = if v.is_none() {
+                    None
+                } else {
+                    Some(crate::pricing::decimal_arg(&v, "usage.reported_cost")?)
+                };
                 continue;
             }
             let slot = match key.as_str() {
@@ -143,7 +151,7 @@ impl Usage {
                     return Err(invalid(
                         &format!("usage.{key}"),
                         format!(
-                            "unknown key; expected one of {}, model, provider, response_id, finish_reason",
+                            "unknown key; expected one of {}, model, provider, response_id, finish_reason, reported_cost",
                             BUCKETS.join(", ")
                         ),
                     ));

@@ -1,6 +1,7 @@
 """One runner per hail-spec/vectors suite: reads a case's `input`, calls the public Python API,
 and compares with `expected` as the suite's section of hail-spec/vectors/README.md describes."""
 
+import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Dict, List
@@ -125,4 +126,49 @@ def run_status(suite_dir: Path, case: Dict[str, Any]) -> None:
     assert not mismatches, "; ".join(mismatches)
 
 
-RUNNERS: Dict[str, Runner] = {"usage": run_usage, "hail": run_hail, "status": run_status}
+def run_pricing(suite_dir: Path, case: Dict[str, Any]) -> None:
+    inp, expected = case["input"], case["expected"]
+    table = hailog.PriceTable.builtin()
+    if "overrides" in inp:
+        table.merge(hailog.PriceTable.from_json(json.dumps(inp["overrides"])))
+    options = inp.get("options") or {}
+
+    def price() -> hailog.Cost:
+        return hailog.cost(inp["model"], inp["usage"], table=table, **options)
+
+    if "error" in expected:
+        want = expected["error"]
+        # Impossible counts are caught while converting the dict (InvalidInputError), anything
+        # else by the cost engine (PricingError); both carry the vector's `kind`.
+        with pytest.raises((hailog.PricingError, hailog.InvalidInputError)) as caught:
+            price()
+        err = caught.value
+        for key, value in want.items():
+            assert getattr(err, key, None) == value, f"{key}: {err!r}"
+        return
+    c = price()
+    mismatches = []
+    want_total = expected.get("total")
+    if (c.total is None) != (want_total is None) or (
+        want_total is not None and c.total != Decimal(want_total)
+    ):
+        mismatches.append(f"total: got {c.total!r}, expected {want_total!r}")
+    for key in ("provenance", "model"):
+        if key in expected and getattr(c, key) != expected[key]:
+            mismatches.append(f"{key}: got {getattr(c, key)!r}, expected {expected[key]!r}")
+    if "breakdown" in expected:
+        want_breakdown = {k: Decimal(v) for k, v in expected["breakdown"].items()}
+        got_breakdown = {k: v for k, v in c.breakdown.items() if v != 0}
+        if got_breakdown != want_breakdown:
+            mismatches.append(f"breakdown: got {got_breakdown!r}, expected {want_breakdown!r}")
+    if "rules" in expected and set(c.rules) != set(expected["rules"]):
+        mismatches.append(f"rules: got {c.rules!r}, expected {expected['rules']!r}")
+    assert not mismatches, "; ".join(mismatches)
+
+
+RUNNERS: Dict[str, Runner] = {
+    "usage": run_usage,
+    "hail": run_hail,
+    "status": run_status,
+    "pricing": run_pricing,
+}

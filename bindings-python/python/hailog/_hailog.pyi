@@ -12,18 +12,21 @@ __version__: str
 __all__ = [
     "BudgetExceededError",
     "ClosedError",
+    "Cost",
     "FlushTimeoutError",
     "HailEvents",
     "HailFile",
     "HailFormatError",
     "HailogError",
     "InvalidInputError",
+    "PriceTable",
     "PricingError",
     "StreamParser",
     "StorageError",
     "Usage",
     "UsageParseError",
     "__version__",
+    "cost",
     "parse_usage",
     "read_hail",
     "summarize",
@@ -44,7 +47,9 @@ class HailFormatError(HailogError, ValueError):
     kind: str
 
 class UsageParseError(HailogError, ValueError): ...
-class PricingError(HailogError, ValueError): ...
+class PricingError(HailogError, ValueError):
+    kind: str
+
 class StorageError(HailogError): ...
 class BudgetExceededError(HailogError): ...
 class ClosedError(HailogError): ...
@@ -150,3 +155,82 @@ def summarize(
     idle_after_seconds: int = 300,
     done_after_seconds: int = 1800,
 ) -> dict[str, Any]: ...
+
+_Money = Union[Decimal, int, str, float]
+_UsageLike = Union[Usage, dict[str, Any]]
+_Time = Union[datetime, str, None]
+
+@final
+class Cost:
+    """The exact cost of one request; `total` is None when the model is unknown."""
+
+    @property
+    def total(self) -> Optional[Decimal]: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def breakdown(self) -> dict[str, Decimal]: ...
+    @property
+    def provenance(self) -> str: ...
+    @property
+    def table_version(self) -> Optional[str]: ...
+    @property
+    def model(self) -> Optional[str]: ...
+    @property
+    def rules(self) -> list[str]: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class PriceTable:
+    """Prices per million tokens: built-in, from a file, from LiteLLM, plus overrides."""
+
+    @staticmethod
+    def builtin() -> PriceTable: ...
+    @staticmethod
+    def load(path: Union[str, PathLike[str]]) -> PriceTable: ...
+    @staticmethod
+    def load_litellm(path: Union[str, PathLike[str]]) -> PriceTable: ...
+    @staticmethod
+    def from_json(text: str) -> PriceTable: ...
+    def merge(self, other: PriceTable) -> None: ...
+    def set(
+        self,
+        provider: str,
+        model: str,
+        *,
+        input: _Money,
+        output: _Money,
+        cache_read: Optional[_Money] = None,
+        cache_write_5m: Optional[_Money] = None,
+        cache_write_1h: Optional[_Money] = None,
+        reasoning: Optional[_Money] = None,
+        input_audio: Optional[_Money] = None,
+        output_audio: Optional[_Money] = None,
+        input_image: Optional[_Money] = None,
+        web_search_per_1k: Optional[_Money] = None,
+        aliases: Optional[list[str]] = None,
+    ) -> None: ...
+    def cost(
+        self,
+        model: str,
+        usage: _UsageLike,
+        *,
+        provider: Optional[str] = None,
+        at: _Time = None,
+        batch: bool = False,
+        service_tier: Optional[str] = None,
+    ) -> Cost: ...
+    @property
+    def version(self) -> str: ...
+    def __len__(self) -> int: ...
+
+def cost(
+    model: str,
+    usage: _UsageLike,
+    *,
+    provider: Optional[str] = None,
+    at: _Time = None,
+    batch: bool = False,
+    service_tier: Optional[str] = None,
+    table: Optional[PriceTable] = None,
+) -> Cost: ...
