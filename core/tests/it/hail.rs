@@ -210,3 +210,28 @@ fn committed_schemas_are_current() {
         );
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    /// Corrupting any bytes of a valid file gives an error or a valid read, never a panic, and
+    /// every error names a line inside the file.
+    #[test]
+    fn corrupted_files_never_panic(
+        edits in proptest::collection::vec((0usize..4000, proptest::prelude::any::<u8>()), 1..8),
+        cut in 0usize..4000,
+    ) {
+        let path = vectors_dir("hail").join("valid/hailog-bot-run.hail.jsonl");
+        let mut bytes = std::fs::read(path).unwrap();
+        for (pos, b) in edits {
+            let i = pos % bytes.len();
+            bytes[i] = b;
+        }
+        bytes.truncate(cut.max(1).min(bytes.len()));
+        let lines = bytes.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+        match hail::summarize(bytes.as_slice(), ReadOptions::default()) {
+            Ok(f) => proptest::prop_assert!(f.summary.event_count >= 1),
+            Err(e) => proptest::prop_assert!(e.line() >= 1 && e.line() <= lines, "{e}"),
+        }
+    }
+}
