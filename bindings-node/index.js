@@ -65,8 +65,68 @@ function version() {
   return native.version()
 }
 
+const parseUsageJson = guarded(native.parseUsageJson)
+
+/** Text or bytes as they are; any other object (a plain body, an SDK response) as its JSON. */
+function bodyArg(body, what) {
+  if (typeof body === 'string' || body instanceof Uint8Array) return body
+  if (body !== null && typeof body === 'object') return JSON.stringify(body)
+  throw new HailogError(`${what}: expected a string, Buffer or object, got ${body === null ? 'null' : typeof body}`, 'invalid_input')
+}
+
+/**
+ * Exact token usage of one provider response or error body, in exclusive buckets.
+ * `body` may be a string, a Buffer, a parsed object, or a response object of the `openai` or
+ * `@anthropic-ai/sdk` packages; `provider` is a hint for bodies that do not say who sent them.
+ */
+function parseUsage(body, provider) {
+  return JSON.parse(parseUsageJson(bodyArg(body, 'parseUsage'), provider ?? undefined))
+}
+
+/** Usage of a streamed response: feed raw bytes or SDK chunk objects as they arrive. */
+class StreamParser {
+  #inner
+  constructor(provider) {
+    try {
+      this.#inner = new native.NativeStreamParser(provider ?? undefined)
+    } catch (err) {
+      throw adopt(err)
+    }
+  }
+
+  /** Raw stream bytes (any chunking), or one decoded event object as an SDK yields it. */
+  feed(chunk) {
+    try {
+      if (typeof chunk === 'string' || chunk instanceof Uint8Array) this.#inner.feed(chunk)
+      else this.#inner.feedEvent(bodyArg(chunk, 'StreamParser.feed'))
+    } catch (err) {
+      throw adopt(err)
+    }
+  }
+
+  /** One already-framed event payload; `event` is the SSE event name where there is one. */
+  feedEvent(payload, event) {
+    try {
+      this.#inner.feedEvent(bodyArg(payload, 'StreamParser.feedEvent'), event ?? undefined)
+    } catch (err) {
+      throw adopt(err)
+    }
+  }
+
+  /** Ends the stream; usage seen before a cut-off or failure comes back with `partial: true`. */
+  finish() {
+    try {
+      return JSON.parse(this.#inner.finish())
+    } catch (err) {
+      throw adopt(err)
+    }
+  }
+}
+
 module.exports = {
   HailogError,
+  StreamParser,
+  parseUsage,
   version,
 }
 

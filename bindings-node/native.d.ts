@@ -9,6 +9,16 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** Incremental stream parser: feed raw bytes as they arrive (any chunking), then finish. */
+export declare class NativeStreamParser {
+  constructor(provider?: string | undefined | null)
+  feed(chunk: string | Uint8Array): void
+  /** Feeds one already-framed event payload (SDK-decoded chunks, framing stripped). */
+  feedEvent(payload: string | Uint8Array, event?: string | undefined | null): void
+  /** Ends the stream; a stream cut off before its usage gives `partial: true`. */
+  finish(): string
+}
+
 /** Test hook: a core error with a cause below it, so code and message can be checked from JS. */
 export declare function __debugError(): void
 
@@ -17,6 +27,9 @@ export declare function __debugPanic(message: string): void
 
 /** Test hook: a panic on a thread-pool thread must reject the promise, never abort. */
 export declare function __debugPanicAsync(message: string): Promise<void>
+
+/** Parses one complete provider response or error body; returns the usage as JSON. */
+export declare function parseUsageJson(body: string | Uint8Array, provider?: string | undefined | null): string
 
 /** The version of the native addon. */
 export declare function version(): string

@@ -835,7 +835,9 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.NativeStreamParser = nativeBinding.NativeStreamParser
 module.exports.__debugError = nativeBinding.__debugError
 module.exports.__debugPanic = nativeBinding.__debugPanic
 module.exports.__debugPanicAsync = nativeBinding.__debugPanicAsync
+module.exports.parseUsageJson = nativeBinding.parseUsageJson
 module.exports.version = nativeBinding.version

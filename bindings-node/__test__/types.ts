@@ -18,3 +18,15 @@ void handle
 // @ts-expect-error: codes are a closed set
 const bad: ErrorCode = 'not_a_code'
 void bad
+
+import { parseUsage, StreamParser, type Usage } from 'hailog'
+const u: Usage = parseUsage('{}', 'openai')
+const total: number | null = u.inputTotal
+void total
+const p = new StreamParser('anthropic')
+p.feed(new Uint8Array())
+p.feed({ type: 'message_stop' })
+const done: Usage = p.finish()
+void done
+// @ts-expect-error: unknown provider names are rejected at compile time
+parseUsage('{}', 'not-a-provider')
