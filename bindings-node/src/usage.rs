@@ -55,9 +55,16 @@ pub fn usage_json(usage: &hailog::Usage) -> error::Result<String> {
         Ok(_) | Err(_) => Map::new(),
     };
     for (name, value) in usage.buckets() {
-        map.entry(name).or_insert(value.map_or(Value::Null, Value::from));
+        map.entry(name)
+            .or_insert(value.map_or(Value::Null, Value::from));
     }
-    for key in ["web_search_requests", "model", "provider", "response_id", "finish_reason"] {
+    for key in [
+        "web_search_requests",
+        "model",
+        "provider",
+        "response_id",
+        "finish_reason",
+    ] {
         map.entry(key).or_insert(Value::Null);
     }
     map.entry("outcome")
@@ -93,6 +100,10 @@ pub fn parse_usage_json(
     usage_json(&usage)
 }
 
+fn finished() -> napi::Error<Code> {
+    napi::Error::new(Code("closed"), "stream parser already finished".to_string())
+}
+
 /// Incremental stream parser: feed raw bytes as they arrive (any chunking), then finish.
 #[napi(js_name = "NativeStreamParser")]
 pub struct NativeStreamParser {
@@ -109,12 +120,7 @@ impl NativeStreamParser {
     }
 
     fn parser(&mut self) -> error::Result<&mut usage::StreamParser> {
-        self.inner.as_mut().ok_or_else(|| {
-            napi::Error::new(
-                Code("closed"),
-                "stream parser already finished".to_string(),
-            )
-        })
+        self.inner.as_mut().ok_or_else(finished)
     }
 
     #[napi(catch_unwind)]
@@ -144,10 +150,7 @@ impl NativeStreamParser {
         self.parser()?;
         match self.inner.take() {
             Some(parser) => usage_json(&parser.finish()),
-            None => Err(napi::Error::new(
-                Code("closed"),
-                "stream parser already finished".to_string(),
-            )),
+            None => Err(finished()),
         }
     }
 }
