@@ -1,2 +1,867 @@
-//! The recorder: `log(session_id, event)` validates, prices, aggregates and hands events to the
-//! background writer.
+//! The recorder: `log()` validates on the caller's thread, prices, updates the in-memory session
+//! ledger (budgets) and queues; one writer thread makes events durable in batches.
+
+mod budget;
+mod validate;
+mod writer;
+
+pub use budget::Limits;
+pub use validate::{KNOWN_KINDS, MAX_ID_BYTES, MAX_TOKENS, check_id, event_type_for, redact};
+
+use crate::event::{SessionOp, kinds};
+use crate::store::{
+    CallbackSink, ConnectionOptions, MemorySink, SessionRow, Sink, SqliteStore, StorageError,
+    Synchronous,
+};
+use crate::{Cost, Error, Event, EventType, Outcome, Result, Usage};
+use budget::Ledger;
+use rusqlite::Connection;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+use writer::{Shared, State, Writer, WriterDb};
+
+/// What `log()` does when the queue is full.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FullQueue {
+    /// Wait until the writer makes room: nothing is ever lost.
+    #[default]
+    Block,
+    /// Drop the event and count it ([`Stats::dropped`]); `log()` never waits.
+    Drop,
+}
+
+/// Where the SQLite ledger lives.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Database {
+    /// `HAILOG_DB` if set, else [`default_db_path`].
+    #[default]
+    Default,
+    Path(PathBuf),
+    /// A private in-memory database: queries work, nothing outlives the recorder.
+    Memory,
+    /// No SQLite at all: events only reach the other sinks.
+    None,
+}
+
+/// The per-user default database path: `$XDG_DATA_HOME/hailog/hailog.db`, else
+/// `~/.local/share/hailog/hailog.db` (`%LOCALAPPDATA%\hailog\hailog.db` on Windows).
+pub fn default_db_path() -> Option<PathBuf> {
+    let nonempty = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let base = if cfg!(windows) {
+        nonempty("LOCALAPPDATA")
+    } else {
+        nonempty("XDG_DATA_HOME").or_else(|| nonempty("HOME").map(|h| h.join(".local/share")))
+    }?;
+    Some(base.join("hailog").join("hailog.db"))
+}
+
+/// Everything a recorder is opened with. Build it with [`Recorder::builder`].
+pub struct RecorderBuilder {
+    database: Database,
+    sinks: Vec<Box<dyn Sink>>,
+    capacity: usize,
+    full_queue: FullQueue,
+    conn: ConnectionOptions,
+    capture_content: bool,
+    interval: Duration,
+    session_budget: Limits,
+    agent_budgets: HashMap<String, Limits>,
+}
+
+impl Default for RecorderBuilder {
+    fn default() -> Self {
+        RecorderBuilder {
+            database: Database::Default,
+            sinks: Vec::new(),
+            capacity: 65_536,
+            full_queue: FullQueue::Block,
+            conn: ConnectionOptions::default(),
+            capture_content: false,
+            interval: Duration::from_millis(50),
+            session_budget: Limits::default(),
+            agent_budgets: HashMap::new(),
+        }
+    }
+}
+
+impl RecorderBuilder {
+    pub fn database(mut self, database: Database) -> Self {
+        self.database = database;
+        self
+    }
+
+    /// Store the ledger in this SQLite file.
+    pub fn path(self, path: impl Into<PathBuf>) -> Self {
+        self.database(Database::Path(path.into()))
+    }
+
+    pub fn memory(self) -> Self {
+        self.database(Database::Memory)
+    }
+
+    pub fn sink(mut self, sink: impl Sink + 'static) -> Self {
+        self.sinks.push(Box::new(sink));
+        self
+    }
+
+    /// Keep a copy of every stored event in `sink`.
+    pub fn memory_sink(self, sink: MemorySink) -> Self {
+        self.sink(sink)
+    }
+
+    /// Call `f` on the writer thread for every stored event.
+    pub fn callback(self, f: impl FnMut(&Event) + Send + 'static) -> Self {
+        self.sink(CallbackSink::new(f))
+    }
+
+    /// Most events waiting for the writer (default 65,536).
+    pub fn queue_capacity(mut self, capacity: usize) -> Self {
+        self.capacity = capacity.max(1);
+        self
+    }
+
+    pub fn full_queue(mut self, policy: FullQueue) -> Self {
+        self.full_queue = policy;
+        self
+    }
+
+    pub fn synchronous(mut self, synchronous: Synchronous) -> Self {
+        self.conn.synchronous = synchronous;
+        self
+    }
+
+    pub fn busy_timeout(mut self, timeout: Duration) -> Self {
+        self.conn.busy_timeout = timeout;
+        self
+    }
+
+    /// Store prompt and completion text (with secrets redacted). Off by default.
+    pub fn capture_content(mut self, on: bool) -> Self {
+        self.capture_content = on;
+        self
+    }
+
+    /// Longest time an unflushed event waits in the queue (default 50 ms).
+    pub fn commit_interval(mut self, interval: Duration) -> Self {
+        self.interval = interval.max(Duration::from_micros(100));
+        self
+    }
+
+    /// A USD budget applied to every session that sets none of its own.
+    pub fn session_budget(mut self, soft: Option<Decimal>, hard: Option<Decimal>) -> Self {
+        self.session_budget = Limits { soft, hard };
+        self
+    }
+
+    /// A USD budget per agent and UTC day, across all its sessions.
+    pub fn agent_budget(
+        mut self,
+        agent: impl Into<String>,
+        soft: Option<Decimal>,
+        hard: Option<Decimal>,
+    ) -> Self {
+        self.agent_budgets
+            .insert(agent.into(), Limits { soft, hard });
+        self
+    }
+
+    /// Opens the database (errors such as a missing directory or a newer schema surface here)
+    /// and starts the writer thread.
+    pub fn open(self) -> Result<Recorder> {
+        let (writer_db, reader) = match &self.database {
+            Database::None => (WriterDb::None, Reader::None),
+            Database::Memory => {
+                let store = Arc::new(Mutex::new(SqliteStore::new(crate::store::open_memory()?)));
+                (WriterDb::Shared(store.clone()), Reader::Memory(store))
+            }
+            Database::Default | Database::Path(_) => {
+                let path = match &self.database {
+                    Database::Path(p) => p.clone(),
+                    _ => resolve_default_path()?,
+                };
+                let conn = crate::store::open_file(&path, &self.conn)?;
+                (
+                    WriterDb::Owned(SqliteStore::new(conn)),
+                    Reader::File {
+                        path,
+                        opts: self.conn,
+                        conn: Mutex::new(None),
+                    },
+                )
+            }
+        };
+        let sinks = self.sinks;
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                queue: Vec::new(),
+                accepted: 0,
+                durable: 0,
+                flush_requested: false,
+                closing: false,
+                writer_sleeping: false,
+                failure: None,
+                ledger: Ledger::new(self.session_budget, self.agent_budgets),
+                batches: 0,
+                duplicates: 0,
+            }),
+            wake: Condvar::new(),
+            progress: Condvar::new(),
+            capacity: self.capacity,
+            wake_at: (self.capacity / 2).clamp(1, 8192),
+            interval: self.interval,
+            dropped: AtomicU64::new(0),
+            closed: AtomicBool::new(false),
+        });
+        let writer = Writer {
+            shared: shared.clone(),
+            db: writer_db,
+            sinks,
+            capture_content: self.capture_content,
+            seen: HashSet::new(),
+        };
+        let handle = std::thread::Builder::new()
+            .name("hailog-writer".into())
+            .spawn(move || writer.run())
+            .map_err(|e| StorageError::Sink {
+                sink: "writer",
+                message: format!("cannot start the writer thread: {e}"),
+            })?;
+        Ok(Recorder {
+            inner: Arc::new(Inner {
+                shared,
+                handle: Mutex::new(Some(handle)),
+                reader,
+                full_queue: self.full_queue,
+                capture_content: self.capture_content,
+            }),
+        })
+    }
+}
+
+fn resolve_default_path() -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os("HAILOG_DB").filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(p));
+    }
+    let path = default_db_path().ok_or_else(|| {
+        Error::invalid(
+            "database",
+            "no HAILOG_DB, XDG_DATA_HOME or HOME to place the default database; pass a path",
+        )
+    })?;
+    // The documented default directory is ours to create; an explicit path's directory is not.
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|source| StorageError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+    }
+    Ok(path)
+}
+
+/// How queries reach the database.
+enum Reader {
+    None,
+    Memory(Arc<Mutex<SqliteStore>>),
+    File {
+        path: PathBuf,
+        opts: ConnectionOptions,
+        conn: Mutex<Option<Connection>>,
+    },
+}
+
+struct Inner {
+    shared: Arc<Shared>,
+    handle: Mutex<Option<JoinHandle<()>>>,
+    reader: Reader,
+    full_queue: FullQueue,
+    capture_content: bool,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // The last handle going away flushes: nothing logged is lost on a normal exit.
+        let _ = shutdown(&self.shared, &self.handle);
+    }
+}
+
+fn shutdown(shared: &Shared, handle: &Mutex<Option<JoinHandle<()>>>) -> Result<()> {
+    shared.closed.store(true, Ordering::SeqCst);
+    {
+        let mut st = shared.lock();
+        st.closing = true;
+        shared.wake.notify_all();
+    }
+    let handle = handle.lock().unwrap_or_else(|p| p.into_inner()).take();
+    if let Some(h) = handle {
+        let _ = h.join();
+    }
+    let st = shared.lock();
+    match &st.failure {
+        Some(f) if st.durable < st.accepted => Err(StorageError::Sink {
+            sink: "writer",
+            message: format!(
+                "{} events could not be stored before close: {f}",
+                st.accepted - st.durable
+            ),
+        }
+        .into()),
+        _ => Ok(()),
+    }
+}
+
+/// The budget verdict after an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum BudgetState {
+    Ok,
+    /// A soft limit is reached: an alert was recorded; the bot may go on.
+    SoftLimit {
+        scope: String,
+        spent: Decimal,
+        limit: Decimal,
+    },
+    /// A hard limit is reached: the session is paused; the bot should stop spending.
+    HardLimit {
+        scope: String,
+        spent: Decimal,
+        limit: Decimal,
+    },
+}
+
+impl BudgetState {
+    fn rank(&self) -> u8 {
+        match self {
+            BudgetState::Ok => 0,
+            BudgetState::SoftLimit { .. } => 1,
+            BudgetState::HardLimit { .. } => 2,
+        }
+    }
+
+    /// The more severe of two states.
+    pub fn worst(self, other: BudgetState) -> BudgetState {
+        if other.rank() > self.rank() {
+            other
+        } else {
+            self
+        }
+    }
+
+    pub fn is_hard(&self) -> bool {
+        matches!(self, BudgetState::HardLimit { .. })
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            BudgetState::Ok => "ok",
+            BudgetState::SoftLimit { .. } => "soft_limit",
+            BudgetState::HardLimit { .. } => "hard_limit",
+        }
+    }
+}
+
+/// What `log()` tells the caller.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LogReceipt {
+    pub event_id: String,
+    /// The USD cost of this event; `None` when it has no usage or its model is unpriced.
+    pub cost_usd: Option<Decimal>,
+    pub budget: BudgetState,
+    /// `false` only when the queue was full under [`FullQueue::Drop`] and the event was dropped.
+    pub queued: bool,
+}
+
+/// A session's budget as `check_budget` sees it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BudgetCheck {
+    pub state: BudgetState,
+    pub spent_usd: Decimal,
+    pub soft_usd: Option<Decimal>,
+    pub hard_usd: Option<Decimal>,
+}
+
+/// Counters of the running recorder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    /// Events accepted into the queue since open.
+    pub accepted: u64,
+    /// Of those, events durable in every sink.
+    pub durable: u64,
+    /// Events dropped because the queue was full under [`FullQueue::Drop`].
+    pub dropped: u64,
+    /// Events that were already stored (same event id) and were counted once.
+    pub duplicates: u64,
+    /// Transactions committed by the writer.
+    pub batches: u64,
+    /// The writer's last failure, if it has not recovered yet.
+    pub writer_error: Option<String>,
+}
+
+/// The session ledger. Cheap to clone; every clone logs into the same queue. Dropping the last
+/// clone flushes and stops the writer.
+#[derive(Clone)]
+pub struct Recorder {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Recorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recorder").finish_non_exhaustive()
+    }
+}
+
+fn closed() -> Error {
+    Error::Closed("the recorder is closed".into())
+}
+
+impl Recorder {
+    pub fn builder() -> RecorderBuilder {
+        RecorderBuilder::default()
+    }
+
+    /// Opens the default database (`HAILOG_DB` or the per-user path).
+    pub fn open_default() -> Result<Recorder> {
+        Recorder::builder().open()
+    }
+
+    /// Opens (creating if needed) the SQLite file at `path` with default settings.
+    pub fn open(path: impl AsRef<Path>) -> Result<Recorder> {
+        Recorder::builder().path(path.as_ref()).open()
+    }
+
+    /// Logs one event. Validates it (nothing is queued on error), fills in its USD cost from its
+    /// usage when it has none, updates the session's budget and queues it for the writer. Never
+    /// does I/O; waits only when the queue is full under [`FullQueue::Block`].
+    pub fn log(&self, mut event: Event) -> Result<LogReceipt> {
+        let shared = &self.inner.shared;
+        if shared.closed.load(Ordering::Relaxed) {
+            return Err(closed());
+        }
+        validate::check_event(&event)?;
+        if !self.inner.capture_content {
+            event.content.clear();
+        }
+        if event.cost.is_none()
+            && let Some(reported) = event.usage.as_ref().and_then(|u| u.reported_cost)
+        {
+            event.cost = Some(Cost::reported(reported));
+        }
+        let cost_usd = crate::store::usd_of(&event);
+        let event_id = event.event_id.clone();
+
+        let mut st = shared.lock();
+        if st.queue.len() >= shared.capacity {
+            match self.inner.full_queue {
+                FullQueue::Drop => {
+                    drop(st);
+                    shared.dropped.fetch_add(1, Ordering::Relaxed);
+                    return Ok(LogReceipt {
+                        event_id,
+                        cost_usd,
+                        budget: BudgetState::Ok,
+                        queued: false,
+                    });
+                }
+                FullQueue::Block => {
+                    while st.queue.len() >= shared.capacity {
+                        if st.closing {
+                            return Err(closed());
+                        }
+                        shared.wake.notify_one();
+                        st = shared.progress.wait(st).unwrap_or_else(|p| p.into_inner());
+                    }
+                }
+            }
+        }
+        let (budget, extra) = st.ledger.charge(&event, cost_usd);
+        st.accepted += 1 + extra.len() as u64;
+        st.queue.push(event);
+        st.queue.extend(extra);
+        if st.writer_sleeping && st.queue.len() >= shared.wake_at {
+            shared.wake.notify_one();
+        }
+        drop(st);
+        Ok(LogReceipt {
+            event_id,
+            cost_usd,
+            budget,
+            queued: true,
+        })
+    }
+
+    /// Logs one LLM call built from typed arguments (see [`LlmCall`]).
+    pub fn log_llm(&self, call: LlmCall) -> Result<LogReceipt> {
+        self.log(call.into_event()?)
+    }
+
+    /// Logs an event of a named kind (`"tool_call"`, `"note"`, ...; see [`KNOWN_KINDS`]).
+    pub fn log_kind(
+        &self,
+        session_id: &str,
+        kind: &str,
+        name: Option<&str>,
+        outcome: Outcome,
+    ) -> Result<LogReceipt> {
+        check_id("session_id", session_id)?;
+        let mut ev = Event::new(session_id, event_type_for(kind, name)?);
+        ev.outcome = outcome;
+        if let EventType::ToolCall { name } | EventType::ToolResult { name, .. } = &ev.event_type {
+            ev.tool = Some(name.clone());
+        }
+        self.log(ev)
+    }
+
+    /// Returns once every event logged before the call is durable in every sink. `None` waits as
+    /// long as it takes; a timeout returns [`Error::FlushTimeout`] with the number still pending.
+    pub fn flush(&self, timeout: Option<Duration>) -> Result<()> {
+        let shared = &self.inner.shared;
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let mut st = shared.lock();
+        let target = st.accepted;
+        while st.durable < target {
+            if let Some(f) = &st.failure {
+                return Err(StorageError::Sink {
+                    sink: "writer",
+                    message: format!("{} events not yet stored: {f}", target - st.durable),
+                }
+                .into());
+            }
+            if st.closing && shared.closed.load(Ordering::SeqCst) && self.writer_gone() {
+                return Err(closed());
+            }
+            st.flush_requested = true;
+            shared.wake.notify_one();
+            let wait = match deadline {
+                Some(d) => {
+                    let now = Instant::now();
+                    if now >= d {
+                        return Err(Error::FlushTimeout(
+                            timeout.unwrap_or_default(),
+                            target - st.durable,
+                        ));
+                    }
+                    (d - now).min(Duration::from_millis(100))
+                }
+                None => Duration::from_millis(100),
+            };
+            st = shared
+                .progress
+                .wait_timeout(st, wait)
+                .map(|(g, _)| g)
+                .unwrap_or_else(|p| p.into_inner().0);
+        }
+        Ok(())
+    }
+
+    fn writer_gone(&self) -> bool {
+        self.inner
+            .handle
+            .lock()
+            .map(|h| h.is_none())
+            .unwrap_or(true)
+    }
+
+    /// Flushes and stops the writer. Later calls on any clone return [`Error::Closed`].
+    pub fn close(&self) -> Result<()> {
+        if self.inner.shared.closed.load(Ordering::SeqCst) && self.writer_gone() {
+            return Ok(());
+        }
+        shutdown(&self.inner.shared, &self.inner.handle)
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.inner.shared.closed.load(Ordering::SeqCst)
+    }
+
+    pub fn stats(&self) -> Stats {
+        let shared = &self.inner.shared;
+        let st = shared.lock();
+        Stats {
+            accepted: st.accepted,
+            durable: st.durable,
+            dropped: shared.dropped.load(Ordering::Relaxed),
+            duplicates: st.duplicates,
+            batches: st.batches,
+            writer_error: st.failure.clone(),
+        }
+    }
+
+    /// The budget of a session now: its confirmed and queued spend against its limits (and its
+    /// agent's daily limit).
+    pub fn check_budget(&self, session_id: &str) -> Result<BudgetCheck> {
+        check_id("session_id", session_id)?;
+        let synced = self.inner.shared.lock().ledger.status(session_id).3;
+        if !synced && let Some(row) = self.session_row(session_id)? {
+            self.inner
+                .shared
+                .lock()
+                .ledger
+                .seed(session_id, row.cost_usd);
+        }
+        let (state, spent, limits, _) = self.inner.shared.lock().ledger.status(session_id);
+        Ok(BudgetCheck {
+            state,
+            spent_usd: spent,
+            soft_usd: limits.soft,
+            hard_usd: limits.hard,
+        })
+    }
+
+    /// Runs a query on the reader connection, retrying while another process holds a lock.
+    pub(crate) fn read<T>(
+        &self,
+        what: &str,
+        f: impl Fn(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T> {
+        let err = |source| {
+            Error::from(StorageError::Sqlite {
+                context: what.to_string(),
+                source,
+            })
+        };
+        match &self.inner.reader {
+            Reader::None => Err(StorageError::NoDatabase.into()),
+            Reader::Memory(store) => {
+                let store = store.lock().unwrap_or_else(|p| p.into_inner());
+                f(store.connection()).map_err(err)
+            }
+            Reader::File { path, opts, conn } => {
+                let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
+                if guard.is_none() {
+                    *guard = Some(crate::store::open_reader(path, opts)?);
+                }
+                let c = guard
+                    .as_ref()
+                    .ok_or_else(|| err(rusqlite::Error::InvalidQuery))?;
+                crate::store::retry_busy(|| f(c)).map_err(err)
+            }
+        }
+    }
+
+    /// The stored indexed row of a session (totals, timestamps, name, tags, models).
+    pub fn session_row(&self, session_id: &str) -> Result<Option<SessionRow>> {
+        check_id("session_id", session_id)?;
+        self.read(&format!("read session {session_id:?}"), |c| {
+            crate::store::read_session(c, session_id)
+        })
+    }
+
+    /// Every stored event of a session, in time order.
+    pub fn events(&self, session_id: &str) -> Result<Vec<Event>> {
+        check_id("session_id", session_id)?;
+        self.read(&format!("read events of {session_id:?}"), |c| {
+            crate::store::read_events(c, session_id)
+        })
+    }
+
+    // Session operations: each one is a metadata event, so session state is derived from the
+    // event stream and replays reproduce it.
+
+    /// Logs a session operation as a metadata event.
+    pub fn session_op(&self, session_id: &str, op: SessionOp) -> Result<LogReceipt> {
+        self.log(Event::session_op(session_id, op))
+    }
+
+    /// Starts a session explicitly (optional: a session exists from its first event).
+    pub fn start_session(
+        &self,
+        session_id: &str,
+        name: Option<&str>,
+        agent: Option<&str>,
+        tags: &[&str],
+        metadata: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<LogReceipt> {
+        let mut ev = Event::session_op(
+            session_id,
+            SessionOp::Start {
+                name: name.map(str::to_string),
+                tags: tags.iter().map(|t| t.to_string()).collect(),
+                metadata,
+            },
+        );
+        ev.agent = agent.map(str::to_string);
+        self.log(ev)
+    }
+
+    pub fn end_session(&self, session_id: &str, notes: Option<&str>) -> Result<LogReceipt> {
+        self.session_op(
+            session_id,
+            SessionOp::End {
+                notes: notes.map(str::to_string),
+            },
+        )
+    }
+
+    /// Acknowledges every failure logged so far: the session is no longer errored.
+    pub fn acknowledge(&self, session_id: &str) -> Result<LogReceipt> {
+        self.session_op(session_id, SessionOp::Acknowledge)
+    }
+
+    pub fn pause(&self, session_id: &str, reason: &str) -> Result<LogReceipt> {
+        self.session_op(
+            session_id,
+            SessionOp::Pause {
+                reason: reason.to_string(),
+            },
+        )
+    }
+
+    pub fn resume(&self, session_id: &str) -> Result<LogReceipt> {
+        self.session_op(session_id, SessionOp::Resume)
+    }
+
+    pub fn set_name(&self, session_id: &str, name: &str) -> Result<LogReceipt> {
+        self.session_op(
+            session_id,
+            SessionOp::SetName {
+                name: name.to_string(),
+            },
+        )
+    }
+
+    pub fn add_tag(&self, session_id: &str, tag: &str) -> Result<LogReceipt> {
+        self.session_op(
+            session_id,
+            SessionOp::AddTag {
+                tag: tag.to_string(),
+            },
+        )
+    }
+
+    /// Sets the GitHub repository (`owner/name` or a URL) the session works on.
+    pub fn set_repo(&self, session_id: &str, repo: &str) -> Result<LogReceipt> {
+        self.session_op(
+            session_id,
+            SessionOp::SetRepo {
+                repo: repo.to_string(),
+            },
+        )
+    }
+
+    pub fn add_pull_request(&self, session_id: &str, url: &str) -> Result<LogReceipt> {
+        self.session_op(
+            session_id,
+            SessionOp::AddPullRequest {
+                url: url.to_string(),
+            },
+        )
+    }
+
+    pub fn add_commit(&self, session_id: &str, sha: &str) -> Result<LogReceipt> {
+        self.session_op(
+            session_id,
+            SessionOp::AddCommit {
+                sha: sha.to_string(),
+            },
+        )
+    }
+
+    /// Sets the session's own USD budget (replacing the recorder-wide default).
+    pub fn set_budget(
+        &self,
+        session_id: &str,
+        soft_usd: Option<Decimal>,
+        hard_usd: Option<Decimal>,
+    ) -> Result<LogReceipt> {
+        self.session_op(
+            session_id,
+            SessionOp::SetBudget {
+                soft_usd: soft_usd.map(|d| d.to_string()),
+                hard_usd: hard_usd.map(|d| d.to_string()),
+            },
+        )
+    }
+
+    /// A free-text note (stored even without content capture: the caller wrote it to be kept).
+    pub fn note(&self, session_id: &str, text: &str) -> Result<LogReceipt> {
+        let mut ev = Event::new(session_id, EventType::custom(kinds::NOTE));
+        ev.attributes
+            .insert("note".into(), serde_json::Value::String(text.to_string()));
+        self.log(ev)
+    }
+}
+
+/// One LLM call from typed arguments, the entry point the bindings use. Give `usage`, or the raw
+/// provider `body` to parse; `cost` is computed when absent.
+#[derive(Debug, Clone, Default)]
+pub struct LlmCall {
+    pub session_id: String,
+    /// The caller's event id (for idempotent retries); a UUIDv7 otherwise.
+    pub event_id: Option<String>,
+    pub provider: Option<String>,
+    pub model: Option<String>,
+    pub usage: Option<Usage>,
+    pub cost: Option<Cost>,
+    pub latency_ms: Option<u64>,
+    pub outcome: Outcome,
+    pub error: Option<String>,
+    pub trace_id: Option<String>,
+    pub agent: Option<String>,
+    pub request_id: Option<String>,
+    pub timestamp: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl LlmCall {
+    pub fn new(session_id: impl Into<String>) -> Self {
+        LlmCall {
+            session_id: session_id.into(),
+            ..LlmCall::default()
+        }
+    }
+
+    /// The event this call is logged as. Model, provider, request id and outcome fall back to
+    /// what the usage says.
+    pub fn into_event(self) -> Result<Event> {
+        let mut ev = Event::new(self.session_id, EventType::custom(kinds::LLM_CALL));
+        if let Some(id) = self.event_id {
+            ev.event_id = id;
+        }
+        if let Some(ts) = self.timestamp {
+            ev.timestamp = ts;
+        }
+        let usage = self.usage;
+        ev.model = self
+            .model
+            .or_else(|| usage.as_ref().and_then(|u| u.model.clone()));
+        ev.provider = self
+            .provider
+            .or_else(|| usage.as_ref().and_then(|u| u.provider.clone()));
+        ev.request_id = self
+            .request_id
+            .or_else(|| usage.as_ref().and_then(|u| u.response_id.clone()));
+        ev.outcome = match (&usage, self.outcome) {
+            (Some(u), Outcome::Ok) => u.outcome,
+            (_, o) => o,
+        };
+        ev.error = self.error.or_else(|| {
+            usage
+                .as_ref()
+                .and_then(|u| u.error.as_ref())
+                .map(|e| e.message.clone())
+        });
+        ev.usage = usage;
+        ev.cost = self.cost;
+        ev.latency_ms = self.latency_ms;
+        ev.trace_id = self.trace_id;
+        ev.agent = self.agent;
+        Ok(ev)
+    }
+}
+
+/// Parses a usage object given as JSON (from a binding), with a clear error for negative or
+/// non-integer token counts.
+pub fn usage_from_json(json: &str) -> Result<Usage> {
+    let usage: Usage = serde_json::from_str(json)
+        .map_err(|e| Error::invalid("usage", format!("{e} (in {json:?})")))?;
+    validate::check_usage(&usage)?;
+    Ok(usage)
+}

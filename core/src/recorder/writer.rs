@@ -1,0 +1,199 @@
+//! The bounded queue between `log()` and the one writer thread, and that thread's loop: take
+//! everything queued, commit it in one transaction, hand it to the other sinks, publish progress.
+
+use super::budget::Ledger;
+use super::validate::redact;
+use crate::store::{BatchOutcome, Sink, SqliteStore, StorageError};
+use crate::{ContentBlock, Event};
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// Queue state and the in-memory session ledger, behind one lock so `log()` takes one lock.
+pub(crate) struct State {
+    pub queue: Vec<Event>,
+    /// Events ever accepted into the queue; event number `n` is durable once `durable > n`.
+    pub accepted: u64,
+    pub durable: u64,
+    pub flush_requested: bool,
+    pub closing: bool,
+    pub writer_sleeping: bool,
+    /// The last failure of the writer, cleared by the next successful batch.
+    pub failure: Option<String>,
+    pub ledger: Ledger,
+    pub batches: u64,
+    pub duplicates: u64,
+}
+
+pub(crate) struct Shared {
+    pub state: Mutex<State>,
+    /// The writer waits here.
+    pub wake: Condvar,
+    /// Flushers and producers blocked on a full queue wait here.
+    pub progress: Condvar,
+    pub capacity: usize,
+    /// Queue length at which a producer wakes a sleeping writer early.
+    pub wake_at: usize,
+    pub interval: Duration,
+    pub dropped: AtomicU64,
+    pub closed: AtomicBool,
+}
+
+impl Shared {
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        // Nothing panics while holding this lock; recover the data rather than cascade.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Where the writer stores events.
+pub(crate) enum WriterDb {
+    None,
+    Owned(SqliteStore),
+    /// The in-memory database, shared with the readers.
+    Shared(Arc<Mutex<SqliteStore>>),
+}
+
+pub(crate) struct Writer {
+    pub shared: Arc<Shared>,
+    pub db: WriterDb,
+    pub sinks: Vec<Box<dyn Sink>>,
+    pub capture_content: bool,
+    /// Event ids already delivered, used for de-duplication only when there is no database.
+    pub seen: HashSet<String>,
+}
+
+impl Writer {
+    pub fn run(mut self) {
+        let mut pending: Vec<Event> = Vec::new();
+        let mut pending_upto = 0u64;
+        loop {
+            let mut st = self.shared.lock();
+            if pending.is_empty() {
+                let deadline = Instant::now() + self.shared.interval;
+                while st.queue.len() < self.shared.wake_at && !st.flush_requested && !st.closing {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        break;
+                    }
+                    st.writer_sleeping = true;
+                    st = self
+                        .shared
+                        .wake
+                        .wait_timeout(st, deadline - now)
+                        .map(|(g, _)| g)
+                        .unwrap_or_else(|p| p.into_inner().0);
+                    st.writer_sleeping = false;
+                }
+                if st.queue.is_empty() {
+                    st.flush_requested = false;
+                    if st.closing {
+                        return;
+                    }
+                    continue;
+                }
+                pending = std::mem::take(&mut st.queue);
+                pending_upto = st.accepted;
+                st.flush_requested = false;
+                // Producers blocked on a full queue can go on.
+                self.shared.progress.notify_all();
+            }
+            drop(st);
+
+            match self.store(&mut pending) {
+                Ok(outcome) => {
+                    let mut st = self.shared.lock();
+                    st.durable = pending_upto;
+                    st.failure = None;
+                    st.batches += 1;
+                    st.duplicates += outcome.inserted.iter().filter(|i| !**i).count() as u64;
+                    st.ledger.committed(&pending, &outcome);
+                    pending.clear();
+                    self.shared.progress.notify_all();
+                }
+                Err(e) => {
+                    // Keep the batch and retry it: dropping it would lose events. Flushers see the
+                    // failure and return it instead of waiting forever.
+                    let closing = {
+                        let mut st = self.shared.lock();
+                        st.failure = Some(e.to_string());
+                        self.shared.progress.notify_all();
+                        st.closing
+                    };
+                    if closing {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            }
+        }
+    }
+
+    fn store(&mut self, batch: &mut [Event]) -> Result<BatchOutcome, StorageError> {
+        for ev in batch.iter_mut() {
+            redact_event(ev, self.capture_content);
+        }
+        let outcome = match &mut self.db {
+            WriterDb::Owned(store) => store.write_batch(batch)?,
+            WriterDb::Shared(store) => store
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .write_batch(batch)?,
+            WriterDb::None => BatchOutcome {
+                inserted: batch
+                    .iter()
+                    .map(|e| self.seen.insert(e.event_id.clone()))
+                    .collect(),
+                ..BatchOutcome::default()
+            },
+        };
+        if !self.sinks.is_empty() {
+            let fresh: Vec<&Event> = batch
+                .iter()
+                .zip(&outcome.inserted)
+                .filter_map(|(e, new)| new.then_some(e))
+                .collect();
+            if !fresh.is_empty() {
+                for sink in &mut self.sinks {
+                    sink.write(&fresh)?;
+                    sink.flush()?;
+                }
+            }
+        }
+        Ok(outcome)
+    }
+}
+
+/// Redacts secrets in the error text and, when content is captured, in every content block.
+fn redact_event(ev: &mut Event, content: bool) {
+    let fix = |s: &mut String| {
+        if let Some(clean) = redact(s) {
+            *s = clean;
+        }
+    };
+    if let Some(err) = &mut ev.error {
+        fix(err);
+    }
+    if !content {
+        return;
+    }
+    for block in &mut ev.content {
+        match block {
+            ContentBlock::Text { text } => fix(text),
+            ContentBlock::Code { code, .. } => fix(code),
+            ContentBlock::File {
+                content: Some(c), ..
+            } => fix(c),
+            ContentBlock::Json { data } => {
+                let text = data.to_string();
+                if let Some(clean) = redact(&text)
+                    && let Ok(value) = serde_json::from_str(&clean)
+                {
+                    *data = value;
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,317 @@
+//! The SQLite schema, its versioned migrations (`PRAGMA user_version`) and the pragmas every
+//! connection runs with.
+
+use super::StorageError;
+use rusqlite::Connection;
+use std::path::Path;
+use std::time::Duration;
+
+/// The schema version this build writes. A database with a larger `user_version` was written by a
+/// newer hailog and is refused rather than misread.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Migration `n` brings a database from version `n` to `n + 1`.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE events (
+    seq          INTEGER PRIMARY KEY,
+    event_id     TEXT NOT NULL UNIQUE,
+    session_id   TEXT NOT NULL,
+    ts           INTEGER NOT NULL,
+    kind         TEXT NOT NULL,
+    event_type   TEXT NOT NULL,
+    outcome      TEXT NOT NULL,
+    trace_id     TEXT,
+    task_id      TEXT,
+    agent        TEXT,
+    model        TEXT,
+    provider     TEXT,
+    tool         TEXT,
+    request_id   TEXT,
+    error        TEXT,
+    latency_ms   INTEGER,
+    duration_ms  INTEGER,
+    cost_usd     TEXT,
+    input_tokens INTEGER,
+    output_tokens INTEGER,
+    usage        TEXT,
+    cost         TEXT,
+    op           TEXT,
+    content      TEXT,
+    attributes   TEXT
+);
+CREATE INDEX events_session ON events(session_id, ts);
+
+CREATE TABLE sessions (
+    session_id    TEXT PRIMARY KEY,
+    agent         TEXT,
+    name          TEXT,
+    repo          TEXT,
+    started_at    INTEGER NOT NULL,
+    last_event_at INTEGER NOT NULL,
+    ended_at      INTEGER,
+    event_count   INTEGER NOT NULL,
+    cost_usd      TEXT NOT NULL,
+    summary       TEXT
+) WITHOUT ROWID;
+CREATE INDEX sessions_last_event ON sessions(last_event_at);
+CREATE INDEX sessions_started ON sessions(started_at);
+CREATE INDEX sessions_agent ON sessions(agent, started_at);
+CREATE INDEX sessions_repo ON sessions(repo);
+
+CREATE TABLE session_tags (
+    tag        TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    PRIMARY KEY (tag, session_id)
+) WITHOUT ROWID;
+
+CREATE TABLE session_models (
+    model      TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    PRIMARY KEY (model, session_id)
+) WITHOUT ROWID;
+
+CREATE TABLE agent_day_spend (
+    agent    TEXT NOT NULL,
+    day      TEXT NOT NULL,
+    cost_usd TEXT NOT NULL,
+    PRIMARY KEY (agent, day)
+) WITHOUT ROWID;
+"#];
+
+/// How hard a commit is made durable.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Synchronous {
+    /// WAL + NORMAL: a committed transaction survives a crash of the process (kill -9); the last
+    /// commits may be lost on power failure.
+    #[default]
+    Normal,
+    /// WAL + FULL: a commit also survives power failure, at the cost of an fsync per commit.
+    Full,
+}
+
+/// Connection settings shared by the writer and the readers.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionOptions {
+    pub synchronous: Synchronous,
+    pub busy_timeout: Duration,
+}
+
+impl Default for ConnectionOptions {
+    fn default() -> Self {
+        ConnectionOptions {
+            synchronous: Synchronous::Normal,
+            busy_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+fn sql_err(context: &str) -> impl FnOnce(rusqlite::Error) -> StorageError + '_ {
+    move |source| StorageError::Sqlite {
+        context: context.to_string(),
+        source,
+    }
+}
+
+/// Opens (creating if needed) the database at `path` and brings its schema up to date.
+pub fn open_file(path: &Path, opts: &ConnectionOptions) -> Result<Connection, StorageError> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        return Err(StorageError::MissingDirectory {
+            path: dir.to_path_buf(),
+        });
+    }
+    let conn = Connection::open(path).map_err(|source| StorageError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    configure(&conn, opts, true).map_err(|e| with_path(e, path))?;
+    migrate(&conn).map_err(|e| with_path(e, path))?;
+    Ok(conn)
+}
+
+/// Opens a second connection to an existing database for queries.
+pub fn open_reader(path: &Path, opts: &ConnectionOptions) -> Result<Connection, StorageError> {
+    let conn = Connection::open(path).map_err(|source| StorageError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    configure(&conn, opts, false)?;
+    check_version(&conn)?;
+    Ok(conn)
+}
+
+/// A private in-memory database with the current schema.
+pub fn open_memory() -> Result<Connection, StorageError> {
+    let conn = Connection::open_in_memory().map_err(sql_err("open in-memory database"))?;
+    migrate(&conn)?;
+    Ok(conn)
+}
+
+/// SQLite reports a read-only directory or file only when the first write happens; turn that
+/// into an error that names the file instead of a bare "attempt to write a readonly database".
+fn with_path(e: StorageError, path: &Path) -> StorageError {
+    match e {
+        StorageError::Sqlite { source, .. }
+            if matches!(
+                source.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::ReadOnly) | Some(rusqlite::ErrorCode::CannotOpen)
+            ) =>
+        {
+            StorageError::ReadOnly {
+                path: path.to_path_buf(),
+                message: source.to_string(),
+            }
+        }
+        StorageError::NewerSchema {
+            found, supported, ..
+        } => StorageError::NewerSchema {
+            path: Some(path.to_path_buf()),
+            found,
+            supported,
+        },
+        other => other,
+    }
+}
+
+fn configure(
+    conn: &Connection,
+    opts: &ConnectionOptions,
+    writer: bool,
+) -> Result<(), StorageError> {
+    conn.busy_timeout(opts.busy_timeout)
+        .map_err(sql_err("set busy timeout"))?;
+    if writer {
+        // journal_mode=WAL writes the file header, so it is the first statement that can find
+        // the database read-only; it is retried on BUSY because another process may be
+        // converting the same file at this moment.
+        retry_busy(|| {
+            conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))
+                .map(|_| ())
+        })
+        .map_err(sql_err("enable WAL"))?;
+    }
+    let sync = match opts.synchronous {
+        Synchronous::Normal => "NORMAL",
+        Synchronous::Full => "FULL",
+    };
+    conn.execute_batch(&format!(
+        "PRAGMA synchronous={sync}; PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY;"
+    ))
+    .map_err(sql_err("set pragmas"))?;
+    Ok(())
+}
+
+/// Runs `f` again while SQLite reports BUSY or LOCKED beyond the busy timeout, with a growing
+/// pause, so that contention between processes never reaches the caller.
+pub fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let mut pause = Duration::from_millis(1);
+    let mut attempts = 0u32;
+    loop {
+        match f() {
+            Err(e) if is_busy(&e) && attempts < 200 => {
+                attempts += 1;
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(100));
+            }
+            other => return other,
+        }
+    }
+}
+
+pub fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+fn user_version(conn: &Connection) -> Result<i64, StorageError> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(sql_err("read schema version"))
+}
+
+fn check_version(conn: &Connection) -> Result<i64, StorageError> {
+    let found = user_version(conn)?;
+    if found > SCHEMA_VERSION {
+        return Err(StorageError::NewerSchema {
+            path: None,
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    Ok(found)
+}
+
+/// Applies the missing migrations, each in its own IMMEDIATE transaction so two processes opening
+/// a fresh file at once cannot both apply the same step.
+pub fn migrate(conn: &Connection) -> Result<(), StorageError> {
+    loop {
+        let current = check_version(conn)?;
+        if current >= SCHEMA_VERSION {
+            return Ok(());
+        }
+        retry_busy(|| conn.execute_batch("BEGIN IMMEDIATE")).map_err(sql_err("begin migration"))?;
+        // Re-read under the write lock: another process may have migrated meanwhile.
+        let step = (|| {
+            let current = check_version(conn)?;
+            if current >= SCHEMA_VERSION {
+                return Ok(());
+            }
+            let sql = MIGRATIONS[current as usize];
+            conn.execute_batch(sql)
+                .map_err(sql_err("apply schema migration"))?;
+            conn.execute_batch(&format!("PRAGMA user_version={}", current + 1))
+                .map_err(sql_err("record schema version"))?;
+            Ok(())
+        })();
+        match step {
+            Ok(()) => conn
+                .execute_batch("COMMIT")
+                .map_err(sql_err("commit migration"))?,
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(e);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fresh_database_gets_current_version() {
+        let conn = open_memory().unwrap();
+        assert_eq!(user_version(&conn).unwrap(), SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn newer_schema_is_refused_with_both_versions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch("PRAGMA user_version=99").unwrap();
+        }
+        let err = open_file(&path, &ConnectionOptions::default()).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            matches!(err, StorageError::NewerSchema { found: 99, .. }),
+            "{text}"
+        );
+        assert!(text.contains("99") && text.contains("x.db"), "{text}");
+    }
+
+    #[test]
+    fn missing_directory_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("no/such/dir/x.db");
+        let err = open_file(&path, &ConnectionOptions::default()).unwrap_err();
+        assert!(matches!(err, StorageError::MissingDirectory { .. }));
+        assert!(err.to_string().contains("no/such/dir"));
+    }
+}

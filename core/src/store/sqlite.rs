@@ -1,0 +1,546 @@
+//! The SQLite sink: one batched IMMEDIATE transaction per writer cycle that inserts events
+//! (insert-or-ignore on the event id) and folds only the rows actually inserted into the stored
+//! per-session aggregates, so totals stay exact across retries, replays and processes.
+
+use super::StorageError;
+use super::schema::{is_busy, retry_busy};
+use crate::event::{EventType, SessionOp};
+use crate::{Cost, Event, Outcome, Usage};
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::str::FromStr;
+
+/// The indexed per-session columns (filters and sorting read these, never the events).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionRow {
+    pub session_id: String,
+    pub agent: Option<String>,
+    pub name: Option<String>,
+    pub repo: Option<String>,
+    pub started_at: DateTime<Utc>,
+    pub last_event_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub event_count: u64,
+    /// Exact USD total of the priced events.
+    pub cost_usd: Decimal,
+    pub tags: Vec<String>,
+    pub models: Vec<String>,
+}
+
+impl SessionRow {
+    fn new(session_id: &str, ts: DateTime<Utc>) -> Self {
+        SessionRow {
+            session_id: session_id.to_string(),
+            agent: None,
+            name: None,
+            repo: None,
+            started_at: ts,
+            last_event_at: ts,
+            ended_at: None,
+            event_count: 0,
+            cost_usd: Decimal::ZERO,
+            tags: Vec::new(),
+            models: Vec::new(),
+        }
+    }
+
+    /// Folds one newly stored event into the row; `fresh` collects tags and models that the
+    /// side tables do not know yet.
+    fn apply(&mut self, ev: &Event, fresh: &mut Fresh) {
+        self.event_count += 1;
+        self.started_at = self.started_at.min(ev.timestamp);
+        self.last_event_at = self.last_event_at.max(ev.timestamp);
+        if let Some(total) = usd(ev.cost.as_ref()) {
+            self.cost_usd += total;
+        }
+        if self.agent.is_none() {
+            self.agent.clone_from(&ev.agent);
+        }
+        if let Some(model) = &ev.model
+            && !self.models.contains(model)
+        {
+            self.models.push(model.clone());
+            fresh.models.push(model.clone());
+        }
+        match &ev.op {
+            Some(SessionOp::End { .. }) => self.ended_at = Some(ev.timestamp),
+            // Any later event reopens an ended session.
+            _ if self.ended_at.is_some_and(|end| ev.timestamp > end) => self.ended_at = None,
+            _ => {}
+        }
+        let mut add_tag = |tag: &String| {
+            if !self.tags.contains(tag) {
+                self.tags.push(tag.clone());
+                fresh.tags.push(tag.clone());
+            }
+        };
+        match &ev.op {
+            Some(SessionOp::Start { name, tags, .. }) => {
+                if name.is_some() {
+                    self.name.clone_from(name);
+                }
+                tags.iter().for_each(&mut add_tag);
+            }
+            Some(SessionOp::SetName { name }) => self.name = Some(name.clone()),
+            Some(SessionOp::AddTag { tag }) => add_tag(tag),
+            Some(SessionOp::SetRepo { repo }) => self.repo = Some(repo.clone()),
+            _ => {}
+        }
+    }
+}
+
+#[derive(Default)]
+struct Fresh {
+    tags: Vec<String>,
+    models: Vec<String>,
+}
+
+/// The USD amount of a cost, if it has one.
+pub(crate) fn usd(cost: Option<&Cost>) -> Option<Decimal> {
+    cost.filter(|c| c.currency.eq_ignore_ascii_case("USD"))
+        .and_then(|c| c.total)
+}
+
+/// The USD cost of an event, if it has one.
+pub fn usd_of(ev: &Event) -> Option<Decimal> {
+    usd(ev.cost.as_ref())
+}
+
+/// What one batch changed.
+#[derive(Debug, Default)]
+pub struct BatchOutcome {
+    /// Per input event: stored now (`true`) or already present (`false`).
+    pub inserted: Vec<bool>,
+    /// The stored rows of every session the batch touched, after the commit.
+    pub sessions: Vec<SessionRow>,
+    /// `(agent, UTC day, stored total)` for every agent-day the batch added spend to.
+    pub agent_days: Vec<(String, String, Decimal)>,
+}
+
+/// The writer's connection. Not `Sync`: it lives on the writer thread.
+pub struct SqliteStore {
+    conn: Connection,
+}
+
+const INSERT_EVENT: &str = "INSERT OR IGNORE INTO events (event_id, session_id, ts, kind, \
+    event_type, outcome, trace_id, task_id, agent, model, provider, tool, request_id, error, \
+    latency_ms, duration_ms, cost_usd, input_tokens, output_tokens, usage, cost, op, content, \
+    attributes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
+    ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)";
+
+const SESSION_COLUMNS: &str =
+    "session_id, agent, name, repo, started_at, last_event_at, ended_at, event_count, cost_usd";
+
+fn to_json<T: Serialize + ?Sized>(v: &T) -> rusqlite::Result<String> {
+    serde_json::to_string(v).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+}
+
+fn opt_json<T: Serialize>(v: Option<&T>) -> rusqlite::Result<Option<String>> {
+    v.map(to_json).transpose()
+}
+
+fn micros(ts: DateTime<Utc>) -> i64 {
+    ts.timestamp_micros()
+}
+
+pub(crate) fn from_micros(v: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(v).unwrap_or_default()
+}
+
+/// The flat kind stored in the `kind` column: the custom kind, or the HAIL type name.
+pub fn kind_name(t: &EventType) -> &str {
+    match t {
+        EventType::Custom { kind } => kind,
+        EventType::UserMessage => "UserMessage",
+        EventType::AgentMessage => "AgentMessage",
+        EventType::SystemMessage => "SystemMessage",
+        EventType::Thinking => "Thinking",
+        EventType::ToolCall { .. } => "ToolCall",
+        EventType::ToolResult { .. } => "ToolResult",
+        EventType::FileRead { .. } => "FileRead",
+        EventType::CodeSearch { .. } => "CodeSearch",
+        EventType::FileSearch { .. } => "FileSearch",
+        EventType::FileEdit { .. } => "FileEdit",
+        EventType::FileCreate { .. } => "FileCreate",
+        EventType::FileDelete { .. } => "FileDelete",
+        EventType::ShellCommand { .. } => "ShellCommand",
+        EventType::ImageGenerate { .. } => "ImageGenerate",
+        EventType::VideoGenerate { .. } => "VideoGenerate",
+        EventType::AudioGenerate { .. } => "AudioGenerate",
+        EventType::WebSearch { .. } => "WebSearch",
+        EventType::WebFetch { .. } => "WebFetch",
+        EventType::TaskStart { .. } => "TaskStart",
+        EventType::TaskEnd { .. } => "TaskEnd",
+    }
+}
+
+fn insert_event(stmt: &mut rusqlite::CachedStatement<'_>, ev: &Event) -> rusqlite::Result<usize> {
+    let usage = ev.usage.as_ref();
+    stmt.execute(params![
+        ev.event_id,
+        ev.session_id,
+        micros(ev.timestamp),
+        kind_name(&ev.event_type),
+        to_json(&ev.event_type)?,
+        ev.outcome.as_str(),
+        ev.trace_id,
+        ev.task_id,
+        ev.agent,
+        ev.model,
+        ev.provider,
+        ev.tool,
+        ev.request_id,
+        ev.error,
+        ev.latency_ms.map(|v| v as i64),
+        ev.duration_ms.map(|v| v as i64),
+        usd(ev.cost.as_ref()).map(|d| d.to_string()),
+        usage.and_then(Usage::input_total).map(|v| v as i64),
+        usage.and_then(Usage::output_total).map(|v| v as i64),
+        opt_json(usage)?,
+        opt_json(ev.cost.as_ref())?,
+        opt_json(ev.op.as_ref())?,
+        if ev.content.is_empty() {
+            None
+        } else {
+            Some(to_json(&ev.content)?)
+        },
+        if ev.attributes.is_empty() {
+            None
+        } else {
+            Some(to_json(&ev.attributes)?)
+        },
+    ])
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(
+    what: &str,
+    text: Option<String>,
+) -> rusqlite::Result<Option<T>> {
+    text.map(|t| {
+        serde_json::from_str(&t).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(
+                0,
+                rusqlite::types::Type::Text,
+                format!("{what}: {e}").into(),
+            )
+        })
+    })
+    .transpose()
+}
+
+/// The columns [`event_from_row`] reads, in order.
+pub(crate) const EVENT_COLUMNS: &str = "event_id, session_id, ts, event_type, outcome, trace_id, \
+    task_id, agent, model, provider, tool, request_id, error, latency_ms, duration_ms, usage, \
+    cost, op, content, attributes";
+
+/// Rebuilds an event from a row selected with [`EVENT_COLUMNS`].
+pub(crate) fn event_from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
+    let event_type: EventType =
+        parse_json("event_type", r.get(3)?)?.unwrap_or(EventType::custom("unknown"));
+    let outcome: String = r.get(4)?;
+    Ok(Event {
+        event_id: r.get(0)?,
+        session_id: r.get(1)?,
+        timestamp: from_micros(r.get(2)?),
+        event_type,
+        outcome: Outcome::from_str(&outcome).unwrap_or(Outcome::Failed),
+        trace_id: r.get(5)?,
+        task_id: r.get(6)?,
+        agent: r.get(7)?,
+        model: r.get(8)?,
+        provider: r.get(9)?,
+        tool: r.get(10)?,
+        request_id: r.get(11)?,
+        error: r.get(12)?,
+        latency_ms: r.get::<_, Option<i64>>(13)?.map(|v| v as u64),
+        duration_ms: r.get::<_, Option<i64>>(14)?.map(|v| v as u64),
+        usage: parse_json("usage", r.get(15)?)?,
+        cost: parse_json("cost", r.get(16)?)?,
+        op: parse_json("op", r.get(17)?)?,
+        content: parse_json("content", r.get(18)?)?.unwrap_or_default(),
+        attributes: parse_json("attributes", r.get(19)?)?.unwrap_or_default(),
+    })
+}
+
+fn decimal(what: &str, text: &str) -> rusqlite::Result<Decimal> {
+    Decimal::from_str(text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("{what}: {text:?}: {e}").into(),
+        )
+    })
+}
+
+fn session_from_row(r: &Row<'_>) -> rusqlite::Result<SessionRow> {
+    let cost: String = r.get(8)?;
+    Ok(SessionRow {
+        session_id: r.get(0)?,
+        agent: r.get(1)?,
+        name: r.get(2)?,
+        repo: r.get(3)?,
+        started_at: from_micros(r.get(4)?),
+        last_event_at: from_micros(r.get(5)?),
+        ended_at: r.get::<_, Option<i64>>(6)?.map(from_micros),
+        event_count: r.get::<_, i64>(7)? as u64,
+        cost_usd: decimal("sessions.cost_usd", &cost)?,
+        tags: Vec::new(),
+        models: Vec::new(),
+    })
+}
+
+fn strings(conn: &Connection, sql: &str, key: &str) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map([key], |r| r.get(0))?;
+    rows.collect()
+}
+
+/// Reads one session's row with its tags and models.
+pub(crate) fn read_session(conn: &Connection, id: &str) -> rusqlite::Result<Option<SessionRow>> {
+    let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE session_id = ?1");
+    let Some(mut row) = conn
+        .prepare_cached(&sql)?
+        .query_row([id], session_from_row)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    row.tags = strings(
+        conn,
+        "SELECT tag FROM session_tags WHERE session_id = ?1 ORDER BY tag",
+        id,
+    )?;
+    row.models = strings(
+        conn,
+        "SELECT model FROM session_models WHERE session_id = ?1 ORDER BY model",
+        id,
+    )?;
+    Ok(Some(row))
+}
+
+/// Every stored event of a session in time order (then storage order).
+pub(crate) fn read_events(conn: &Connection, session_id: &str) -> rusqlite::Result<Vec<Event>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events WHERE session_id = ?1 ORDER BY ts, seq"
+    ))?;
+    let rows = stmt.query_map([session_id], event_from_row)?;
+    rows.collect()
+}
+
+impl SqliteStore {
+    pub fn new(conn: Connection) -> Self {
+        SqliteStore { conn }
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Stores a batch in one transaction. SQLITE_BUSY (another process holds the write lock
+    /// beyond the busy timeout) rolls back and retries the whole batch; it never reaches the
+    /// caller.
+    pub fn write_batch(&mut self, events: &[Event]) -> Result<BatchOutcome, StorageError> {
+        let mut pause = std::time::Duration::from_millis(1);
+        let mut attempts = 0u32;
+        loop {
+            match self.try_write(events) {
+                Err(e) if is_busy(&e) && attempts < 1000 => {
+                    attempts += 1;
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(std::time::Duration::from_millis(50));
+                }
+                Err(source) => {
+                    return Err(StorageError::Sqlite {
+                        context: format!("store a batch of {} events", events.len()),
+                        source,
+                    });
+                }
+                Ok(outcome) => return Ok(outcome),
+            }
+        }
+    }
+
+    fn try_write(&mut self, events: &[Event]) -> rusqlite::Result<BatchOutcome> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut inserted = Vec::with_capacity(events.len());
+        // Sessions in first-touch order, so the write-back order is deterministic.
+        let mut touched: Vec<(SessionRow, Fresh)> = Vec::new();
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        let mut spend: Vec<((String, String), Decimal)> = Vec::new();
+        {
+            let mut stmt = tx.prepare_cached(INSERT_EVENT)?;
+            for ev in events {
+                let stored = insert_event(&mut stmt, ev)? == 1;
+                inserted.push(stored);
+                if !stored {
+                    continue;
+                }
+                let slot = match index.get(ev.session_id.as_str()) {
+                    Some(&i) => i,
+                    None => {
+                        let row = read_session(&tx, &ev.session_id)?
+                            .unwrap_or_else(|| SessionRow::new(&ev.session_id, ev.timestamp));
+                        touched.push((row, Fresh::default()));
+                        index.insert(&ev.session_id, touched.len() - 1);
+                        touched.len() - 1
+                    }
+                };
+                let (row, fresh) = &mut touched[slot];
+                row.apply(ev, fresh);
+                if let (Some(total), Some(agent)) = (
+                    usd(ev.cost.as_ref()),
+                    ev.agent.as_ref().or(row.agent.as_ref()),
+                ) {
+                    let key = (agent.clone(), ev.timestamp.format("%Y-%m-%d").to_string());
+                    match spend.iter_mut().find(|(k, _)| *k == key) {
+                        Some((_, sum)) => *sum += total,
+                        None => spend.push((key, total)),
+                    }
+                }
+            }
+        }
+        for (row, fresh) in &touched {
+            write_session(&tx, row, fresh)?;
+        }
+        let mut agent_days = Vec::with_capacity(spend.len());
+        for ((agent, day), add) in spend {
+            let stored: Option<String> = tx
+                .prepare_cached(
+                    "SELECT cost_usd FROM agent_day_spend WHERE agent = ?1 AND day = ?2",
+                )?
+                .query_row(params![agent, day], |r| r.get(0))
+                .optional()?;
+            let total = match stored {
+                Some(text) => decimal("agent_day_spend.cost_usd", &text)? + add,
+                None => add,
+            };
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO agent_day_spend (agent, day, cost_usd) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![agent, day, total.to_string()])?;
+            agent_days.push((agent, day, total));
+        }
+        tx.commit()?;
+        Ok(BatchOutcome {
+            inserted,
+            sessions: touched.into_iter().map(|(row, _)| row).collect(),
+            agent_days,
+        })
+    }
+
+    /// Reads one session's stored row.
+    pub fn session(&self, id: &str) -> Result<Option<SessionRow>, StorageError> {
+        retry_busy(|| read_session(&self.conn, id)).map_err(|source| StorageError::Sqlite {
+            context: format!("read session {id:?}"),
+            source,
+        })
+    }
+}
+
+fn write_session(conn: &Connection, row: &SessionRow, fresh: &Fresh) -> rusqlite::Result<()> {
+    conn.prepare_cached(&format!(
+        "INSERT OR REPLACE INTO sessions ({SESSION_COLUMNS}) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+    ))?
+    .execute(params![
+        row.session_id,
+        row.agent,
+        row.name,
+        row.repo,
+        micros(row.started_at),
+        micros(row.last_event_at),
+        row.ended_at.map(micros),
+        row.event_count as i64,
+        row.cost_usd.to_string(),
+    ])?;
+    for tag in &fresh.tags {
+        conn.prepare_cached(
+            "INSERT OR IGNORE INTO session_tags (tag, session_id) VALUES (?1, ?2)",
+        )?
+        .execute(params![tag, row.session_id])?;
+    }
+    for model in &fresh.models {
+        conn.prepare_cached(
+            "INSERT OR IGNORE INTO session_models (model, session_id) VALUES (?1, ?2)",
+        )?
+        .execute(params![model, row.session_id])?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::schema::open_memory;
+
+    fn llm(session: &str, cost: &str) -> Event {
+        let mut ev = Event::new(session, EventType::custom(crate::event::kinds::LLM_CALL));
+        ev.model = Some("gpt-4o".into());
+        ev.agent = Some("bot".into());
+        ev.usage = Some(Usage {
+            input: Some(10),
+            output: Some(5),
+            ..Usage::default()
+        });
+        ev.cost = Some(Cost::reported(Decimal::from_str(cost).unwrap()));
+        ev
+    }
+
+    #[test]
+    fn round_trip_keeps_every_field() {
+        let mut store = SqliteStore::new(open_memory().unwrap());
+        let mut ev = llm("s1", "0.001");
+        ev.trace_id = Some("t1".into());
+        ev.latency_ms = Some(120);
+        ev.attributes
+            .insert("x".into(), serde_json::json!({"k": [1, 2]}));
+        store.write_batch(std::slice::from_ref(&ev)).unwrap();
+        let back = store
+            .connection()
+            .query_row(
+                &format!("SELECT {EVENT_COLUMNS} FROM events"),
+                [],
+                event_from_row,
+            )
+            .unwrap();
+        // Stored timestamps have microsecond precision.
+        let mut expected = ev.clone();
+        expected.timestamp = from_micros(micros(ev.timestamp));
+        assert_eq!(back, expected);
+    }
+
+    #[test]
+    fn duplicate_ids_are_stored_and_counted_once() {
+        let mut store = SqliteStore::new(open_memory().unwrap());
+        let a = llm("s1", "0.1");
+        let b = llm("s1", "0.2");
+        let out = store
+            .write_batch(&[a.clone(), b.clone(), a.clone()])
+            .unwrap();
+        assert_eq!(out.inserted, vec![true, true, false]);
+        let out = store.write_batch(&[b]).unwrap();
+        assert_eq!(out.inserted, vec![false]);
+        let row = store.session("s1").unwrap().unwrap();
+        assert_eq!(row.event_count, 2);
+        assert_eq!(row.cost_usd, Decimal::from_str("0.3").unwrap());
+        assert_eq!(row.models, vec!["gpt-4o".to_string()]);
+    }
+
+    #[test]
+    fn end_then_later_event_reopens() {
+        let mut store = SqliteStore::new(open_memory().unwrap());
+        let mut end = Event::session_op("s", SessionOp::End { notes: None });
+        end.timestamp = from_micros(1_000_000);
+        store.write_batch(&[end]).unwrap();
+        assert!(store.session("s").unwrap().unwrap().ended_at.is_some());
+        let mut late = llm("s", "0");
+        late.timestamp = from_micros(2_000_000);
+        store.write_batch(&[late]).unwrap();
+        assert_eq!(store.session("s").unwrap().unwrap().ended_at, None);
+    }
+}
