@@ -655,6 +655,14 @@ impl Recorder {
         })
     }
 
+    /// How many events the database holds, over all sessions.
+    pub fn event_count(&self) -> Result<u64> {
+        self.read("count events", |c| {
+            c.query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0))
+        })
+        .map(|n| n as u64)
+    }
+
     /// Every stored event of a session, in time order.
     pub fn events(&self, session_id: &str) -> Result<Vec<Event>> {
         check_id("session_id", session_id)?;

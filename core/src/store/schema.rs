@@ -37,7 +37,8 @@ CREATE TABLE events (
     cost         TEXT,
     op           TEXT,
     content      TEXT,
-    attributes   TEXT
+    attributes   TEXT,
+    extra        TEXT
 );
 CREATE INDEX events_session ON events(session_id, ts);
 

@@ -128,8 +128,8 @@ pub struct SqliteStore {
 const INSERT_EVENT: &str = "INSERT OR IGNORE INTO events (event_id, session_id, ts, kind, \
     event_type, outcome, trace_id, task_id, agent, model, provider, tool, request_id, error, \
     latency_ms, duration_ms, cost_usd, input_tokens, output_tokens, usage, cost, op, content, \
-    attributes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
-    ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)";
+    attributes, extra) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, \
+    ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)";
 
 const SESSION_COLUMNS: &str =
     "session_id, agent, name, repo, started_at, last_event_at, ended_at, event_count, cost_usd";
@@ -207,12 +207,17 @@ fn insert_event(stmt: &mut rusqlite::CachedStatement<'_>, ev: &Event) -> rusqlit
         } else {
             Some(to_json(&ev.content)?)
         },
-        if ev.attributes.is_empty() {
-            None
-        } else {
-            Some(to_json(&ev.attributes)?)
-        },
+        json_map(&ev.attributes)?,
+        json_map(&ev.extra)?,
     ])
+}
+
+fn json_map(map: &serde_json::Map<String, serde_json::Value>) -> rusqlite::Result<Option<String>> {
+    if map.is_empty() {
+        Ok(None)
+    } else {
+        to_json(map).map(Some)
+    }
 }
 
 fn parse_json<T: serde::de::DeserializeOwned>(
@@ -234,7 +239,7 @@ fn parse_json<T: serde::de::DeserializeOwned>(
 /// The columns [`event_from_row`] reads, in order.
 pub(crate) const EVENT_COLUMNS: &str = "event_id, session_id, ts, event_type, outcome, trace_id, \
     task_id, agent, model, provider, tool, request_id, error, latency_ms, duration_ms, usage, \
-    cost, op, content, attributes";
+    cost, op, content, attributes, extra";
 
 /// Rebuilds an event from a row selected with [`EVENT_COLUMNS`].
 pub(crate) fn event_from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
@@ -262,6 +267,7 @@ pub(crate) fn event_from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
         op: parse_json("op", r.get(17)?)?,
         content: parse_json("content", r.get(18)?)?.unwrap_or_default(),
         attributes: parse_json("attributes", r.get(19)?)?.unwrap_or_default(),
+        extra: parse_json("extra", r.get(20)?)?.unwrap_or_default(),
     })
 }
 
