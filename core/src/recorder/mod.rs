@@ -9,6 +9,8 @@ pub use budget::Limits;
 pub use validate::{KNOWN_KINDS, MAX_ID_BYTES, MAX_TOKENS, check_id, event_type_for, redact};
 
 use crate::event::{SessionOp, kinds};
+use crate::pricing::{CostOptions, PriceTable};
+use crate::session::{SessionStatus, SessionSummary, StatusThresholds};
 use crate::store::{
     CallbackSink, ConnectionOptions, MemorySink, SessionRow, Sink, SqliteStore, StorageError,
     Synchronous,
@@ -76,6 +78,8 @@ pub struct RecorderBuilder {
     interval: Duration,
     session_budget: Limits,
     agent_budgets: HashMap<String, Limits>,
+    prices: Option<Arc<PriceTable>>,
+    thresholds: StatusThresholds,
 }
 
 impl Default for RecorderBuilder {
@@ -90,6 +94,8 @@ impl Default for RecorderBuilder {
             interval: Duration::from_millis(50),
             session_budget: Limits::default(),
             agent_budgets: HashMap::new(),
+            prices: Some(PriceTable::builtin()),
+            thresholds: StatusThresholds::default(),
         }
     }
 }
@@ -175,6 +181,19 @@ impl RecorderBuilder {
         self
     }
 
+    /// The price table that costs events logged with usage and no cost (default: the built-in
+    /// table); `None` leaves such events unpriced.
+    pub fn prices(mut self, table: Option<Arc<PriceTable>>) -> Self {
+        self.prices = table;
+        self
+    }
+
+    /// When a quiet session turns idle and then done.
+    pub fn status_thresholds(mut self, thresholds: StatusThresholds) -> Self {
+        self.thresholds = thresholds;
+        self
+    }
+
     /// Opens the database (errors such as a missing directory or a newer schema surface here)
     /// and starts the writer thread.
     pub fn open(self) -> Result<Recorder> {
@@ -243,6 +262,8 @@ impl RecorderBuilder {
                 reader,
                 full_queue: self.full_queue,
                 capture_content: self.capture_content,
+                prices: self.prices,
+                thresholds: self.thresholds,
             }),
         })
     }
@@ -285,6 +306,8 @@ struct Inner {
     reader: Reader,
     full_queue: FullQueue,
     capture_content: bool,
+    prices: Option<Arc<PriceTable>>,
+    thresholds: StatusThresholds,
 }
 
 impl Drop for Inner {
@@ -451,9 +474,20 @@ impl Recorder {
             event.content.clear();
         }
         if event.cost.is_none()
-            && let Some(reported) = event.usage.as_ref().and_then(|u| u.reported_cost)
+            && let Some(usage) = &event.usage
         {
-            event.cost = Some(Cost::reported(reported));
+            event.cost = match (&self.inner.prices, &event.model, usage.reported_cost) {
+                (_, _, Some(reported)) => Some(Cost::reported(reported)),
+                (Some(table), Some(model), None) => {
+                    let opts = CostOptions {
+                        provider: event.provider.clone(),
+                        at: Some(event.timestamp),
+                        ..CostOptions::default()
+                    };
+                    Some(table.cost(model, usage, &opts)?)
+                }
+                _ => None,
+            };
         }
         let cost_usd = crate::store::usd_of(&event);
         let event_id = event.event_id.clone();
@@ -653,6 +687,25 @@ impl Recorder {
         self.read(&format!("read session {session_id:?}"), |c| {
             crate::store::read_session(c, session_id)
         })
+    }
+
+    /// The session summary kept incrementally by the writer (read, not recomputed).
+    pub fn summary(&self, session_id: &str) -> Result<Option<SessionSummary>> {
+        check_id("session_id", session_id)?;
+        self.read(&format!("read summary of {session_id:?}"), |c| {
+            crate::store::read_summary(c, session_id)
+        })
+    }
+
+    /// The derived status of a session at `now` (`None` for an unknown session).
+    pub fn status(
+        &self,
+        session_id: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<SessionStatus>> {
+        Ok(self
+            .summary(session_id)?
+            .map(|s| crate::session::status(&s, now, &self.inner.thresholds)))
     }
 
     /// How many events the database holds, over all sessions.

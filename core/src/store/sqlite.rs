@@ -5,6 +5,7 @@
 use super::StorageError;
 use super::schema::{is_busy, retry_busy};
 use crate::event::{EventType, SessionOp};
+use crate::session::SessionSummary;
 use crate::{Cost, Event, Outcome, Usage};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
@@ -375,7 +376,7 @@ impl SqliteStore {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut inserted = Vec::with_capacity(events.len());
         // Sessions in first-touch order, so the write-back order is deterministic.
-        let mut touched: Vec<(SessionRow, Fresh)> = Vec::new();
+        let mut touched: Vec<(SessionRow, Fresh, SessionSummary)> = Vec::new();
         let mut index: HashMap<&str, usize> = HashMap::new();
         let mut spend: Vec<((String, String), Decimal)> = Vec::new();
         {
@@ -391,13 +392,16 @@ impl SqliteStore {
                     None => {
                         let row = read_session(&tx, &ev.session_id)?
                             .unwrap_or_else(|| SessionRow::new(&ev.session_id, ev.timestamp));
-                        touched.push((row, Fresh::default()));
+                        let summary = read_summary(&tx, &ev.session_id)?
+                            .unwrap_or_else(|| SessionSummary::new(&ev.session_id));
+                        touched.push((row, Fresh::default(), summary));
                         index.insert(&ev.session_id, touched.len() - 1);
                         touched.len() - 1
                     }
                 };
-                let (row, fresh) = &mut touched[slot];
+                let (row, fresh, summary) = &mut touched[slot];
                 row.apply(ev, fresh);
+                summary.add(ev);
                 if let (Some(total), Some(agent)) = (
                     usd(ev.cost.as_ref()),
                     ev.agent.as_ref().or(row.agent.as_ref()),
@@ -410,8 +414,8 @@ impl SqliteStore {
                 }
             }
         }
-        for (row, fresh) in &touched {
-            write_session(&tx, row, fresh)?;
+        for (row, fresh, summary) in &touched {
+            write_session(&tx, row, fresh, summary)?;
         }
         let mut agent_days = Vec::with_capacity(spend.len());
         for ((agent, day), add) in spend {
@@ -434,7 +438,7 @@ impl SqliteStore {
         tx.commit()?;
         Ok(BatchOutcome {
             inserted,
-            sessions: touched.into_iter().map(|(row, _)| row).collect(),
+            sessions: touched.into_iter().map(|(row, ..)| row).collect(),
             agent_days,
         })
     }
@@ -448,10 +452,27 @@ impl SqliteStore {
     }
 }
 
-fn write_session(conn: &Connection, row: &SessionRow, fresh: &Fresh) -> rusqlite::Result<()> {
+/// The stored summary of a session (kept incrementally by the writer).
+pub(crate) fn read_summary(
+    conn: &Connection,
+    id: &str,
+) -> rusqlite::Result<Option<SessionSummary>> {
+    let text: Option<Option<String>> = conn
+        .prepare_cached("SELECT summary FROM sessions WHERE session_id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    parse_json("sessions.summary", text.flatten())
+}
+
+fn write_session(
+    conn: &Connection,
+    row: &SessionRow,
+    fresh: &Fresh,
+    summary: &SessionSummary,
+) -> rusqlite::Result<()> {
     conn.prepare_cached(&format!(
-        "INSERT OR REPLACE INTO sessions ({SESSION_COLUMNS}) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+        "INSERT OR REPLACE INTO sessions ({SESSION_COLUMNS}, summary) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
     ))?
     .execute(params![
         row.session_id,
@@ -463,6 +484,7 @@ fn write_session(conn: &Connection, row: &SessionRow, fresh: &Fresh) -> rusqlite
         row.ended_at.map(micros),
         row.event_count as i64,
         row.cost_usd.to_string(),
+        to_json(summary)?,
     ])?;
     for tag in &fresh.tags {
         conn.prepare_cached(

@@ -459,3 +459,46 @@ fn sinks_see_each_event_once_and_llm_calls_take_typed_arguments() {
     assert_eq!(ev.latency_ms, Some(840));
     assert_eq!(ev.trace_id.as_deref(), Some("step-1"));
 }
+
+#[test]
+fn summary_and_status_come_from_the_stored_aggregates() {
+    let rec = Recorder::builder().memory().open().unwrap();
+    let call = LlmCall {
+        session_id: "sum".into(),
+        model: Some("gpt-4o-mini".into()),
+        provider: Some("openai".into()),
+        usage: Some(Usage {
+            input: Some(1_000_000),
+            output: Some(0),
+            ..Usage::default()
+        }),
+        latency_ms: Some(300),
+        ..LlmCall::default()
+    };
+    let receipt = rec.log_llm(call).unwrap();
+    // Priced from the built-in table because no cost was given.
+    let cost = receipt
+        .cost_usd
+        .expect("gpt-4o-mini is in the built-in table");
+    assert!(cost > Decimal::ZERO);
+    let mut failed = Event::new("sum", EventType::custom("error"));
+    failed.outcome = Outcome::Failed;
+    failed.error = Some("tool crashed".into());
+    rec.log(failed).unwrap();
+    rec.flush(None).unwrap();
+    let summary = rec.summary("sum").unwrap().unwrap();
+    assert_eq!(summary.request_count, 1);
+    assert_eq!(summary.cost_usd, Some(cost));
+    let now = chrono::Utc::now();
+    assert_eq!(
+        rec.status("sum", now).unwrap(),
+        Some(hailog::session::SessionStatus::Errored)
+    );
+    rec.acknowledge("sum").unwrap();
+    rec.flush(None).unwrap();
+    assert_eq!(
+        rec.status("sum", now).unwrap(),
+        Some(hailog::session::SessionStatus::Active)
+    );
+    assert_eq!(rec.summary("nobody").unwrap(), None);
+}
