@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Python package into the repository's .venv and runs its tests: pytest (vectors,
-# API, real SDK objects, examples) and mypy's stubtest against the built native module.
+# API, real SDK objects, examples), mypy's stubtest against the built native module, and a
+# strict type check of the examples against the stub.
 #   HAILOG_PY_PROFILE  cargo profile for the native module (default: dev; "ci" or "release" to
 #                      benchmark the same build)
 set -euo pipefail
@@ -38,3 +39,5 @@ elif [ "$status" -ne 0 ]; then
 fi
 
 "$py" -m mypy.stubtest hailog._hailog
+# The examples are type-checked against the shipped stub, strictly, as users' code would be.
+"$py" -m mypy --strict --no-incremental examples/python bindings-python/python/hailog
