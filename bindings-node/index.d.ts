@@ -91,3 +91,17 @@ export declare class StreamParser {
   /** Ends the stream. A second call throws a `closed` error. */
   finish(): Usage
 }
+
+/** One canonical HAIL event line (SPEC.md §4), with hailog's additions under `attributes`. */
+export interface HailEvent {
+  event_id: string
+  timestamp: string
+  event_type: { type: string; data?: Record<string, unknown> }
+  [field: string]: unknown
+}
+
+/**
+ * Events of a HAIL file as an async iterator, read off the event loop in batches. A malformed
+ * line rejects with a `hail_format` HailogError that names the line.
+ */
+export declare function readHail(path: string, options?: { batchSize?: number }): AsyncGenerator<HailEvent, void, undefined>

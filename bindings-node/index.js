@@ -123,10 +123,31 @@ class StreamParser {
   }
 }
 
+/**
+ * Events of a HAIL file (OpenSession `hail-1.0.0` and the dialects hailog reads), as canonical
+ * HAIL event objects. Reading happens on the thread pool in batches of `batchSize` events, so a
+ * big file does not block the event loop; a malformed line rejects with a `hail_format` error
+ * naming its line.
+ */
+async function* readHail(path, { batchSize = 1024 } = {}) {
+  const reader = new native.NativeHailReader(String(path))
+  for (;;) {
+    let batch
+    try {
+      batch = await reader.nextBatch(batchSize)
+    } catch (err) {
+      throw adopt(err)
+    }
+    if (batch === null) return
+    yield* JSON.parse(batch)
+  }
+}
+
 module.exports = {
   HailogError,
   StreamParser,
   parseUsage,
+  readHail,
   version,
 }
 

@@ -9,6 +9,15 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+export declare class NativeHailReader {
+  constructor(path: string)
+  /**
+   * The next `max` events as a JSON array, or null at the end. The file is opened by the
+   * first call, off the JS thread.
+   */
+  nextBatch(max: number): Promise<string | null>
+}
+
 /** Incremental stream parser: feed raw bytes as they arrive (any chunking), then finish. */
 export declare class NativeStreamParser {
   constructor(provider?: string | undefined | null)

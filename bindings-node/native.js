@@ -835,6 +835,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.NativeHailReader = nativeBinding.NativeHailReader
 module.exports.NativeStreamParser = nativeBinding.NativeStreamParser
 module.exports.__debugError = nativeBinding.__debugError
 module.exports.__debugPanic = nativeBinding.__debugPanic

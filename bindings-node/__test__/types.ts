@@ -30,3 +30,15 @@ const done: Usage = p.finish()
 void done
 // @ts-expect-error: unknown provider names are rejected at compile time
 parseUsage('{}', 'not-a-provider')
+
+import { readHail, type HailEvent } from 'hailog'
+async function countEvents(path: string): Promise<number> {
+  let n = 0
+  for await (const event of readHail(path, { batchSize: 10 })) {
+    const e: HailEvent = event
+    void e.event_id
+    n++
+  }
+  return n
+}
+void countEvents

@@ -2,6 +2,7 @@
 //! The public surface is the JS layer in `index.js`; this addon is its private engine.
 
 mod error;
+mod hail;
 mod usage;
 
 use napi::bindgen_prelude::AsyncTask;
