@@ -171,8 +171,9 @@ impl HailFile {
                 let file =
                     File::open(&path).map_err(|source| hail::HailError::Io { line: 0, source })?;
                 let reader = Reader::new(BufReader::with_capacity(256 << 10, file))?;
-                let io =
-                    |e: std::io::Error| hailog::Error::from(hailog::store::StorageError::Io(e));
+                let io = |e: std::io::Error| {
+                    hailog::Error::from(hailog::hail::HailError::Io { line: 0, source: e })
+                };
                 let mut writer = hail::Writer::new(Vec::new(), reader.header()).map_err(io)?;
                 for event in reader {
                     writer.write_event(&event?).map_err(io)?;

@@ -4,6 +4,7 @@
 mod errors;
 mod hail;
 mod pricing;
+mod recorder;
 mod usage;
 
 use pyo3::prelude::*;
@@ -34,7 +35,10 @@ fn _raise_for_tests(code: &str) -> PyResult<()> {
             Err(e) => e.into(),
             Ok(_) => return Ok(()),
         },
-        "storage" => hailog::store::StorageError::Other("disk gone".into()).into(),
+        "storage" => hailog::store::StorageError::MissingDirectory {
+            path: "/no/such/dir".into(),
+        }
+        .into(),
         "budget_exceeded" => Error::BudgetExceeded {
             scope: "session s".into(),
             spent: "2.5".into(),
@@ -66,6 +70,7 @@ fn _hailog(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<pricing::Cost>()?;
     m.add_class::<pricing::PriceTable>()?;
     m.add_function(wrap_pyfunction!(pricing::cost, m)?)?;
+    m.add_class::<recorder::Client>()?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     m.add_function(wrap_pyfunction!(_raise_for_tests, m)?)?;
     Ok(())

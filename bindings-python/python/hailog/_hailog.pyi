@@ -11,6 +11,7 @@ _Body = Union[str, bytes, bytearray, dict[str, Any], list[Any], Any]
 __version__: str
 __all__ = [
     "BudgetExceededError",
+    "Client",
     "ClosedError",
     "Cost",
     "FlushTimeoutError",
@@ -234,3 +235,51 @@ def cost(
     service_tier: Optional[str] = None,
     table: Optional[PriceTable] = None,
 ) -> Cost: ...
+
+@final
+class Client:
+    """A session ledger over one SQLite file (or ":memory:")."""
+
+    def __new__(
+        cls,
+        db: Union[str, PathLike[str], None] = None,
+        *,
+        capture_content: bool = False,
+        queue_capacity: Optional[int] = None,
+    ) -> Client: ...
+    def log(
+        self,
+        *,
+        session_id: str,
+        kind: str = "llm_call",
+        provider: Optional[str] = None,
+        model: Optional[str] = None,
+        usage: Optional[_UsageLike] = None,
+        response: Optional[_Body] = None,
+        latency_ms: Optional[int] = None,
+        outcome: str = "ok",
+        trace_id: Optional[str] = None,
+        agent: Optional[str] = None,
+        tool: Optional[str] = None,
+        text: Optional[str] = None,
+        error: Optional[str] = None,
+        event_id: Optional[str] = None,
+        timestamp: _Time = None,
+        metadata: Optional[dict[str, Any]] = None,
+        cost: Optional[Cost] = None,
+    ) -> str: ...
+    def flush(self, timeout: Optional[float] = None) -> None: ...
+    def close(self) -> None: ...
+    def summary(self, session_id: str) -> dict[str, Any]: ...
+    def status(self, session_id: str, now: _Time = None) -> str: ...
+    def end_session(self, session_id: str, notes: Optional[str] = None) -> str: ...
+    def acknowledge(self, session_id: str) -> str: ...
+    def pause(self, session_id: str, reason: str) -> str: ...
+    def resume(self, session_id: str) -> str: ...
+    def set_name(self, session_id: str, name: str) -> str: ...
+    def add_tag(self, session_id: str, tag: str) -> str: ...
+    def set_repo(self, session_id: str, repo: str) -> str: ...
+    def add_pull_request(self, session_id: str, url: str) -> str: ...
+    def add_commit(self, session_id: str, sha: str) -> str: ...
+    def __enter__(self) -> Client: ...
+    def __exit__(self, *_exc: object) -> bool: ...
