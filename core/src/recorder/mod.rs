@@ -2,10 +2,15 @@
 //! ledger (budgets) and queues; one writer thread makes events durable in batches.
 
 mod budget;
+mod query;
 mod validate;
 mod writer;
 
 pub use budget::Limits;
+pub use query::{
+    AgentDay, ExportFormat, SessionFilter, SessionListing, SessionSort, StatRow, StatsBy,
+    TraceBreakdown, Window,
+};
 pub use validate::{KNOWN_KINDS, MAX_ID_BYTES, MAX_TOKENS, check_id, event_type_for, redact};
 
 use crate::event::{SessionOp, kinds};

@@ -11,7 +11,7 @@ pub use schema::{
 };
 pub use sinks::{CallbackSink, MemorySink, Sink};
 pub use sqlite::{BatchOutcome, SessionRow, SqliteStore, kind_name, usd_of};
-pub(crate) use sqlite::{read_events, read_session, read_summary};
+pub(crate) use sqlite::{from_micros, read_events, read_session, read_summary};
 
 use std::path::PathBuf;
 use thiserror::Error;

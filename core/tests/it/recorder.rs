@@ -502,3 +502,119 @@ fn summary_and_status_come_from_the_stored_aggregates() {
     );
     assert_eq!(rec.summary("nobody").unwrap(), None);
 }
+
+#[test]
+fn queries_filter_group_break_down_and_export() {
+    use hailog::recorder::{ExportFormat, SessionFilter, SessionSort, StatsBy, Window};
+    let rec = Recorder::builder().memory().open().unwrap();
+    let now = chrono::Utc::now();
+    rec.start_session(
+        "q1",
+        Some("first"),
+        Some("alpha"),
+        &["prod"],
+        Default::default(),
+    )
+    .unwrap();
+    rec.set_repo("q1", "hailog/hailog").unwrap();
+    let mut a = llm("q1", "q1-a", d("0.30"));
+    a.agent = Some("alpha".into());
+    a.trace_id = Some("t1".into());
+    rec.log(a).unwrap();
+    let mut b = llm("q1", "q1-b", d("0.20"));
+    b.agent = Some("alpha".into());
+    b.trace_id = Some("t2".into());
+    b.outcome = Outcome::Failed;
+    rec.log(b).unwrap();
+    let mut old = llm("q2", "q2-a", d("1.00"));
+    old.agent = Some("beta".into());
+    old.model = Some("claude-haiku-4-5".into());
+    old.timestamp = now - chrono::Duration::days(10);
+    rec.log(old).unwrap();
+    rec.flush(None).unwrap();
+
+    let recent = rec
+        .sessions(&SessionFilter::default().window(Window::Last7d, now), now)
+        .unwrap();
+    assert_eq!(recent.len(), 1);
+    assert_eq!(recent[0].row.session_id, "q1");
+    let by_cost = rec
+        .sessions(
+            &SessionFilter {
+                sort: SessionSort::Cost,
+                ..SessionFilter::default()
+            },
+            now,
+        )
+        .unwrap();
+    assert_eq!(by_cost[0].row.session_id, "q2");
+    for filter in [
+        SessionFilter {
+            tag: Some("prod".into()),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            repo: Some("hailog/hailog".into()),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            agent: Some("alpha".into()),
+            ..SessionFilter::default()
+        },
+        SessionFilter {
+            status: Some(hailog::session::SessionStatus::Errored),
+            ..SessionFilter::default()
+        },
+    ] {
+        let ids: Vec<_> = rec
+            .sessions(&filter, now)
+            .unwrap()
+            .into_iter()
+            .map(|l| l.row.session_id)
+            .collect();
+        assert_eq!(ids, vec!["q1".to_string()], "{filter:?}");
+    }
+    let model = SessionFilter {
+        model: Some("claude-haiku-4-5".into()),
+        ..SessionFilter::default()
+    };
+    assert_eq!(rec.sessions(&model, now).unwrap()[0].row.session_id, "q2");
+
+    let groups = rec.group_by_agent_day(None, None).unwrap();
+    assert_eq!(groups.len(), 2);
+    assert!(groups.iter().all(|g| g.launches == 1));
+    assert_eq!(
+        groups.iter().map(|g| g.cost_usd).sum::<Decimal>(),
+        d("1.50")
+    );
+
+    let traces = rec.traces("q1").unwrap();
+    let t2 = traces
+        .iter()
+        .find(|t| t.trace_id.as_deref() == Some("t2"))
+        .unwrap();
+    assert_eq!((t2.requests, t2.failures, t2.cost_usd), (1, 1, d("0.20")));
+
+    let stats = rec.usage_stats(StatsBy::Agent, None, None).unwrap();
+    assert_eq!(stats[0].key.as_deref(), Some("beta"));
+    assert_eq!(stats[1].cost_usd, d("0.50"));
+
+    let csv = String::from_utf8(rec.export("q1", ExportFormat::Csv).unwrap().unwrap()).unwrap();
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("q1-b,") && l.contains(",failed,"))
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&rec.export("q1", ExportFormat::Json).unwrap().unwrap()).unwrap();
+    assert_eq!(json["events"].as_array().unwrap().len(), 4);
+    let hail = rec.export("q1", ExportFormat::Hail).unwrap().unwrap();
+    let file = hailog::hail::summarize(&hail[..], Default::default()).unwrap();
+    assert_eq!(file.summary.request_count, 2);
+    assert_eq!(rec.export("nope", ExportFormat::Csv).unwrap(), None);
+
+    let ended = rec
+        .recover_stale(Duration::from_secs(3600 * 24), now)
+        .unwrap();
+    assert_eq!(ended, vec!["q2".to_string()]);
+    assert!(rec.session_row("q2").unwrap().unwrap().ended_at.is_some());
+}

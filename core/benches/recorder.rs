@@ -1,0 +1,135 @@
+//! Recorder speed: `log()` on the caller's thread, sustained ingest into SQLite beside raw
+//! rusqlite inserting the same rows in one transaction, and the summary of a 1M-event session.
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use hailog::recorder::Recorder;
+use hailog::store::{ConnectionOptions, SqliteStore, open_file};
+use hailog::{Cost, Event, EventType, Usage};
+use rust_decimal::Decimal;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+fn event(session: &str, i: u64) -> Event {
+    let mut ev = Event::new(session, EventType::custom("llm_call"));
+    ev.model = Some("gpt-4o-mini".into());
+    ev.provider = Some("openai".into());
+    ev.agent = Some("bench-bot".into());
+    ev.trace_id = Some(format!("t{}", i / 10));
+    ev.latency_ms = Some(300 + i % 500);
+    ev.usage = Some(Usage {
+        input: Some(1200 + i % 100),
+        output: Some(300),
+        ..Usage::default()
+    });
+    ev.cost = Some(Cost::reported(Decimal::new(15 + (i % 7) as i64, 5)));
+    ev
+}
+
+fn log_hot_path(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = Recorder::open(dir.path().join("hot.db")).unwrap();
+    let mut i = 0u64;
+    c.bench_function("recorder/log (caller thread)", |b| {
+        b.iter_batched(
+            || {
+                i += 1;
+                event("hot", i)
+            },
+            |ev| black_box(rec.log(ev).unwrap()),
+            BatchSize::SmallInput,
+        )
+    });
+    rec.close().unwrap();
+}
+
+const N: u64 = 100_000;
+
+/// Raw rusqlite: the same rows into the same table, one prepared statement, one transaction.
+fn raw_floor(events: &[Event]) -> Duration {
+    let dir = tempfile::tempdir().unwrap();
+    let conn = open_file(&dir.path().join("raw.db"), &ConnectionOptions::default()).unwrap();
+    let rows: Vec<_> = events
+        .iter()
+        .map(|e| {
+            (
+                e.event_id.clone(),
+                e.timestamp.timestamp_micros(),
+                serde_json::to_string(&e.event_type).unwrap(),
+                serde_json::to_string(e.usage.as_ref().unwrap()).unwrap(),
+                serde_json::to_string(e.cost.as_ref().unwrap()).unwrap(),
+            )
+        })
+        .collect();
+    let start = Instant::now();
+    conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+    {
+        let mut stmt = conn
+            .prepare(
+                "INSERT INTO events (event_id, session_id, ts, kind, event_type, outcome, \
+                 trace_id, agent, model, provider, latency_ms, cost_usd, input_tokens, \
+                 output_tokens, usage, cost) VALUES (?1, 'raw', ?2, 'llm_call', ?3, 'ok', 't', \
+                 'bench-bot', 'gpt-4o-mini', 'openai', 300, '0.00015', 1200, 300, ?4, ?5)",
+            )
+            .unwrap();
+        for r in &rows {
+            stmt.execute(rusqlite::params![r.0, r.1, r.2, r.3, r.4])
+                .unwrap();
+        }
+    }
+    conn.execute_batch("COMMIT").unwrap();
+    start.elapsed()
+}
+
+fn ingest(c: &mut Criterion) {
+    let mut group = c.benchmark_group("recorder/ingest");
+    group.throughput(Throughput::Elements(N));
+    group.sample_size(10);
+    group.bench_function("log+flush 100k events into SQLite", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let dir = tempfile::tempdir().unwrap();
+                let rec = Recorder::open(dir.path().join("ingest.db")).unwrap();
+                let events: Vec<Event> = (0..N).map(|i| event(&format!("s{}", i % 8), i)).collect();
+                let start = Instant::now();
+                for ev in events {
+                    rec.log(ev).unwrap();
+                }
+                rec.flush(None).unwrap();
+                total += start.elapsed();
+            }
+            total
+        })
+    });
+    group.bench_function("raw rusqlite floor, same rows, one transaction", |b| {
+        b.iter_custom(|iters| {
+            let events: Vec<Event> = (0..N).map(|i| event("raw", i)).collect();
+            (0..iters).map(|_| raw_floor(&events)).sum()
+        })
+    });
+    group.finish();
+}
+
+fn summary_1m(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.db");
+    {
+        let mut store = SqliteStore::new(open_file(&path, &ConnectionOptions::default()).unwrap());
+        let mut batch = Vec::with_capacity(50_000);
+        for i in 0..1_000_000u64 {
+            batch.push(event("big", i));
+            if batch.len() == 50_000 {
+                store.write_batch(&batch).unwrap();
+                batch.clear();
+            }
+        }
+    }
+    let rec = Recorder::open(&path).unwrap();
+    assert_eq!(rec.summary("big").unwrap().unwrap().event_count, 1_000_000);
+    c.bench_function("recorder/summary of a 1M-event session", |b| {
+        b.iter(|| black_box(rec.summary("big").unwrap()))
+    });
+}
+
+criterion_group!(benches, log_hot_path, ingest, summary_1m);
+criterion_main!(benches);
