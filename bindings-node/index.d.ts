@@ -105,3 +105,73 @@ export interface HailEvent {
  * line rejects with a `hail_format` HailogError that names the line.
  */
 export declare function readHail(path: string, options?: { batchSize?: number }): AsyncGenerator<HailEvent, void, undefined>
+
+/** Exclusive token buckets to price (camelCase or the core's snake_case names). */
+export interface UsageInput {
+  input?: number | null
+  cacheRead?: number | null
+  cacheWrite5m?: number | null
+  cacheWrite1h?: number | null
+  output?: number | null
+  reasoning?: number | null
+  inputAudio?: number | null
+  inputImage?: number | null
+  outputAudio?: number | null
+  webSearchRequests?: number | null
+  /** A cost the provider reported, as a decimal string; it wins over the table. */
+  reportedCost?: string | null
+  provider?: string | null
+  [bucket: string]: unknown
+}
+
+export interface CostOptions {
+  /** Picks among models of the same name served by several providers. */
+  provider?: string | null
+  /** Price with the rates valid at this time (re-pricing an old session). Default: now. */
+  at?: Date | string | null
+  /** The request went through the provider's batch API. */
+  batch?: boolean
+  /** `flex`, `priority`...; `standard`, `default`, `auto` are the base rates. */
+  serviceTier?: string | null
+}
+
+/** The exact cost of one request. Amounts are exact decimal strings, never floats. */
+export interface Cost {
+  /** `null` when the model is unknown (unpriced is never $0). */
+  total: string | null
+  currency: string
+  provenance: 'computed' | 'reported' | 'unpriced'
+  /** The canonical model id the name resolved to. */
+  model: string | null
+  tableVersion: string | null
+  /** Amount per usage bucket (camelCase bucket names), buckets with a zero amount absent. */
+  breakdown: Record<string, string>
+  /** Tiers, modifiers and resolution rules applied, e.g. `batch`, `resolved:alias`. */
+  rules: string[]
+}
+
+/** A pricing failure: `kind` is the core's stable pricing error kind. */
+export interface PricingErrorDetails {
+  kind: 'io' | 'json' | 'invalid_entry' | 'unit_slip' | 'duplicate_entry' | 'ambiguous' | 'unknown_service_tier' | 'unknown_modifier' | 'invalid_usage' | 'overflow'
+  /** For `invalid_usage`: the offending bucket. */
+  bucket?: string
+  /** For `ambiguous`: the sorted `provider/id` names the model matched. */
+  candidates?: string[]
+}
+
+/** The exact cost of one request with the built-in price table. */
+export declare function cost(model: string, usage: UsageInput | Usage, opts?: CostOptions): Cost
+
+/** A price table: the built-in one, a hailog price file, or LiteLLM's community price file. */
+export declare class PriceTable {
+  private constructor()
+  static builtin(): PriceTable
+  /** A price file in hailog's format. */
+  static load(path: string): PriceTable
+  /** LiteLLM's `model_prices_and_context_window.json`. */
+  static loadLitellm(path: string): PriceTable
+  /** Merges prices (a price file in hailog's format, as an object or JSON text) over this table. */
+  set(prices: object | string): void
+  readonly version: string
+  cost(model: string, usage: UsageInput | Usage, opts?: CostOptions): Cost
+}

@@ -143,8 +143,107 @@ async function* readHail(path, { batchSize = 1024 } = {}) {
   }
 }
 
+// camelCase usage fields to the core's bucket names; snake_case keys pass through unchanged.
+const USAGE_KEYS = {
+  cacheRead: 'cache_read',
+  cacheWrite5m: 'cache_write_5m',
+  cacheWrite1h: 'cache_write_1h',
+  inputAudio: 'input_audio',
+  inputImage: 'input_image',
+  outputAudio: 'output_audio',
+  webSearchRequests: 'web_search_requests',
+  reportedCost: 'reported_cost',
+}
+
+function usageJson(usage) {
+  if (usage === null || typeof usage !== 'object') {
+    throw new HailogError(`cost: usage must be an object, got ${usage === null ? 'null' : typeof usage}`, 'invalid_input')
+  }
+  const out = {}
+  for (const key of Object.keys(usage)) out[USAGE_KEYS[key] ?? key] = usage[key]
+  return JSON.stringify(out)
+}
+
+function optionsJson(opts = {}) {
+  const at = opts.at instanceof Date ? opts.at.toISOString() : opts.at
+  return JSON.stringify({
+    provider: opts.provider ?? null,
+    at: at ?? null,
+    batch: opts.batch === true,
+    service_tier: opts.serviceTier ?? opts.service_tier ?? null,
+  })
+}
+
+/** Unpacks `{"cost":...}` or throws the `{"error":...}` as a HailogError with its details. */
+function priced(json) {
+  const result = JSON.parse(json)
+  if (result.cost) return result.cost
+  const { code, message, ...details } = result.error
+  throw Object.assign(new HailogError(message, code), details)
+}
+
+/**
+ * The exact cost of one request with the built-in price table. The total is an exact decimal
+ * string (`null` when the model is unknown: unpriced is never $0).
+ */
+function cost(model, usage, opts) {
+  return priced(native.costJson(String(model), usageJson(usage), optionsJson(opts)))
+}
+
+/** A price table: the built-in one, a hailog price file, or LiteLLM's community price file. */
+class PriceTable {
+  #inner
+  constructor(inner) {
+    if (!(inner instanceof native.NativePriceTable)) {
+      throw new HailogError('use PriceTable.builtin(), PriceTable.load() or PriceTable.loadLitellm()', 'invalid_input')
+    }
+    this.#inner = inner
+  }
+
+  static builtin() {
+    return new PriceTable(native.NativePriceTable.builtin())
+  }
+
+  /** A price file in hailog's format. */
+  static load(path) {
+    try {
+      return new PriceTable(native.NativePriceTable.load(String(path)))
+    } catch (err) {
+      throw adopt(err)
+    }
+  }
+
+  /** LiteLLM's `model_prices_and_context_window.json`. */
+  static loadLitellm(path) {
+    try {
+      return new PriceTable(native.NativePriceTable.loadLitellm(String(path)))
+    } catch (err) {
+      throw adopt(err)
+    }
+  }
+
+  /** Merges prices (a price file in hailog's format, as an object or JSON text) over this table. */
+  set(prices) {
+    try {
+      this.#inner.set(typeof prices === 'string' ? prices : JSON.stringify(prices))
+    } catch (err) {
+      throw adopt(err)
+    }
+  }
+
+  get version() {
+    return this.#inner.version()
+  }
+
+  cost(model, usage, opts) {
+    return priced(this.#inner.costJson(String(model), usageJson(usage), optionsJson(opts)))
+  }
+}
+
 module.exports = {
   HailogError,
+  PriceTable,
+  cost,
   StreamParser,
   parseUsage,
   readHail,

@@ -18,6 +18,17 @@ export declare class NativeHailReader {
   nextBatch(max: number): Promise<string | null>
 }
 
+/** A price table: the built-in one, a hailog price file, or LiteLLM's community file. */
+export declare class NativePriceTable {
+  static builtin(): NativePriceTable
+  static load(path: string): NativePriceTable
+  static loadLitellm(path: string): NativePriceTable
+  /** Merges a price file (hailog's format, as JSON text) over this table. */
+  set(priceFile: string): void
+  version(): string
+  costJson(model: string, usage: string, options: string): string
+}
+
 /** Incremental stream parser: feed raw bytes as they arrive (any chunking), then finish. */
 export declare class NativeStreamParser {
   constructor(provider?: string | undefined | null)
@@ -36,6 +47,9 @@ export declare function __debugPanic(message: string): void
 
 /** Test hook: a panic on a thread-pool thread must reject the promise, never abort. */
 export declare function __debugPanicAsync(message: string): Promise<void>
+
+/** Prices one request with the built-in table; returns `{"cost":...}` or `{"error":...}`. */
+export declare function costJson(model: string, usage: string, options: string): string
 
 /** Parses one complete provider response or error body; returns the usage as JSON. */
 export declare function parseUsageJson(body: string | Uint8Array, provider?: string | undefined | null): string

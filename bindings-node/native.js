@@ -836,9 +836,11 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.NativeHailReader = nativeBinding.NativeHailReader
+module.exports.NativePriceTable = nativeBinding.NativePriceTable
 module.exports.NativeStreamParser = nativeBinding.NativeStreamParser
 module.exports.__debugError = nativeBinding.__debugError
 module.exports.__debugPanic = nativeBinding.__debugPanic
 module.exports.__debugPanicAsync = nativeBinding.__debugPanicAsync
+module.exports.costJson = nativeBinding.costJson
 module.exports.parseUsageJson = nativeBinding.parseUsageJson
 module.exports.version = nativeBinding.version

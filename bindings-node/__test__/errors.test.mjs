@@ -14,7 +14,7 @@ test('a core error keeps its code and cause chain', () => {
     assert.ok(err instanceof Error)
     assert.equal(err.name, 'HailogError')
     assert.equal(err.code, 'storage')
-    assert.match(err.message, /io: disk is read-only/)
+    assert.match(err.message, /\/var\/lib\/bot\/ledger\.db: disk is read-only/)
     return true
   })
 })

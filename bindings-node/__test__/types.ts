@@ -42,3 +42,14 @@ async function countEvents(path: string): Promise<number> {
   return n
 }
 void countEvents
+
+import { cost, PriceTable, type Cost } from 'hailog'
+const c: Cost = cost('gpt-4o', { input: 10, cacheRead: 2 }, { at: new Date(), serviceTier: 'flex' })
+const exact: string | null = c.total
+void exact
+const table = PriceTable.builtin()
+const v2: string = table.version
+void v2
+table.cost('claude-sonnet-4-5', parseUsage('{}'))
+// @ts-expect-error: tables come from the static constructors
+new PriceTable()

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
-import { HailogError, StreamParser, parseUsage } from '../index.mjs'
+import { HailogError, PriceTable, StreamParser, parseUsage } from '../index.mjs'
 
 /** Checks an `{"error": {"kind", "line"}}` expectation against a thrown error. */
 export async function expectError(expected, action) {
@@ -33,7 +33,37 @@ function usageOf({ file, mode, provider }, dir) {
   return parser.finish()
 }
 
+/** Decimal strings compared as numbers: `0.0150` equals `0.015`. */
+const decimal = (d) => (d === null ? null : d.includes('.') ? d.replace(/0+$/, '').replace(/\.$/, '') : d)
+
 export const suites = {
+  pricing(c) {
+    const { model, usage, options, overrides } = c.input
+    const table = PriceTable.builtin()
+    if (overrides) table.set(overrides)
+    const run = () => table.cost(model, usage, options)
+    if (c.expected.error) {
+      assert.throws(run, (err) => {
+        assert.ok(err instanceof HailogError, String(err))
+        assert.equal(err.kind, c.expected.error.kind, err.message)
+        if (c.expected.error.bucket) assert.equal(err.bucket, c.expected.error.bucket)
+        if (c.expected.error.candidates) assert.deepEqual(err.candidates, c.expected.error.candidates)
+        return true
+      })
+      return
+    }
+    const cost = run()
+    const want = c.expected
+    if ('total' in want) assert.equal(decimal(cost.total), decimal(want.total), 'total')
+    if ('provenance' in want) assert.equal(cost.provenance, want.provenance)
+    if ('model' in want) assert.equal(cost.model, want.model)
+    if ('breakdown' in want) {
+      const got = Object.fromEntries(Object.entries(cost.breakdown).map(([k, v]) => [k, decimal(v)]))
+      const exp = Object.fromEntries(Object.entries(want.breakdown).map(([k, v]) => [camel(k), decimal(v)]))
+      assert.deepEqual(got, exp, 'breakdown')
+    }
+    if ('rules' in want) assert.deepEqual([...cost.rules].sort(), [...want.rules].sort(), 'rules')
+  },
   usage(c, dir) {
     const usage = usageOf(c.input, dir)
     for (const [key, want] of Object.entries(c.expected)) {

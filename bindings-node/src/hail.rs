@@ -26,10 +26,14 @@ fn next_batch(state: &Mutex<State>, max: usize) -> error::Result<Option<String>>
         .lock()
         .map_err(|_| napi::Error::new(error::PANIC, "HAIL reader lock poisoned".to_string()))?;
     if let State::Unopened(path) = &*state {
-        let file = File::open(path).map_err(|e| {
-            let err = hailog::store::StorageError::Io(e);
-            let err = error::to_js(err.into());
-            napi::Error::new(err.status, format!("{}: {}", path.display(), err.reason))
+        let file = File::open(path).map_err(|source| {
+            error::to_js(
+                hailog::store::StorageError::Io {
+                    path: path.clone(),
+                    source,
+                }
+                .into(),
+            )
         })?;
         let reader = Reader::with_options(BufReader::new(file), ReadOptions::default())
             .map_err(|e| error::to_js(e.into()));

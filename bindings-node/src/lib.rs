@@ -3,6 +3,7 @@
 
 mod error;
 mod hail;
+mod pricing;
 mod usage;
 
 use napi::bindgen_prelude::AsyncTask;
@@ -30,6 +31,9 @@ pub fn debug_panic_async(message: String) -> AsyncTask<error::Job<()>> {
 #[napi(js_name = "__debugError")]
 pub fn debug_error() -> error::Result<()> {
     let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "disk is read-only");
-    let storage = hailog::store::StorageError::Io(io);
+    let storage = hailog::store::StorageError::Io {
+        path: "/var/lib/bot/ledger.db".into(),
+        source: io,
+    };
     Err(error::to_js(hailog::Error::from(storage)))
 }

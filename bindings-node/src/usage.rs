@@ -15,7 +15,7 @@ fn provider_arg(provider: Option<String>) -> error::Result<Option<Provider>> {
         .map_err(|e| error::to_js(e.into()))
 }
 
-fn camel(key: &str) -> String {
+pub(crate) fn camel(key: &str) -> String {
     let mut out = String::with_capacity(key.len());
     let mut upper = false;
     for ch in key.chars() {
