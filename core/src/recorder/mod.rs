@@ -76,6 +76,7 @@ pub fn default_db_path() -> Option<PathBuf> {
 pub struct RecorderBuilder {
     database: Database,
     sinks: Vec<Box<dyn Sink>>,
+    hail_dir: Option<PathBuf>,
     capacity: usize,
     full_queue: FullQueue,
     conn: ConnectionOptions,
@@ -92,6 +93,7 @@ impl Default for RecorderBuilder {
         RecorderBuilder {
             database: Database::Default,
             sinks: Vec::new(),
+            hail_dir: None,
             capacity: 65_536,
             full_queue: FullQueue::Block,
             conn: ConnectionOptions::default(),
@@ -118,6 +120,12 @@ impl RecorderBuilder {
 
     pub fn memory(self) -> Self {
         self.database(Database::Memory)
+    }
+
+    /// Also append every stored event to `<dir>/<session id>.hail.jsonl` (created if needed).
+    pub fn hail_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.hail_dir = Some(dir.into());
+        self
     }
 
     pub fn sink(mut self, sink: impl Sink + 'static) -> Self {
@@ -224,7 +232,14 @@ impl RecorderBuilder {
                 )
             }
         };
-        let sinks = self.sinks;
+        let mut sinks = self.sinks;
+        if let Some(dir) = &self.hail_dir {
+            std::fs::create_dir_all(dir).map_err(|source| StorageError::Io {
+                path: dir.clone(),
+                source,
+            })?;
+            sinks.insert(0, Box::new(crate::store::HailJsonlSink::new(dir.clone())));
+        }
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 queue: Vec::new(),

@@ -9,7 +9,7 @@ pub(crate) use schema::retry_busy;
 pub use schema::{
     ConnectionOptions, SCHEMA_VERSION, Synchronous, open_file, open_memory, open_reader,
 };
-pub use sinks::{CallbackSink, MemorySink, Sink};
+pub use sinks::{CallbackSink, HailJsonlSink, MemorySink, Sink};
 pub use sqlite::{BatchOutcome, SessionRow, SqliteStore, kind_name, usd_of};
 pub(crate) use sqlite::{from_micros, read_events, read_session, read_summary};
 

@@ -91,3 +91,103 @@ impl Sink for CallbackSink {
         Ok(())
     }
 }
+
+/// Appends each session's events to `<dir>/<session id>.hail.jsonl` (canonical HAIL lines; a
+/// `hail-1.0.0` header starts each new file). Files are only ever appended to.
+pub struct HailJsonlSink {
+    dir: std::path::PathBuf,
+    open: std::collections::HashMap<String, std::fs::File>,
+    buf: Vec<u8>,
+}
+
+/// The most files the sink keeps open; beyond that it closes them all and reopens on demand.
+const MAX_OPEN: usize = 256;
+
+impl HailJsonlSink {
+    pub fn new(dir: impl Into<std::path::PathBuf>) -> Self {
+        HailJsonlSink {
+            dir: dir.into(),
+            open: std::collections::HashMap::new(),
+            buf: Vec::with_capacity(4096),
+        }
+    }
+
+    /// The file of a session. Characters outside `A-Za-z0-9._-` are written `%XX`, so any
+    /// session id gives one safe file name.
+    pub fn path_of(&self, session_id: &str) -> std::path::PathBuf {
+        let mut name = String::with_capacity(session_id.len() + 11);
+        for b in session_id.bytes() {
+            if b.is_ascii_alphanumeric()
+                || matches!(b, b'_' | b'-')
+                || (b == b'.' && !name.is_empty())
+            {
+                name.push(b as char);
+            } else {
+                name.push_str(&format!("%{b:02X}"));
+            }
+        }
+        self.dir.join(format!("{name}.hail.jsonl"))
+    }
+
+    fn file(&mut self, ev: &Event) -> Result<&mut std::fs::File, StorageError> {
+        use std::io::Write;
+        if !self.open.contains_key(&ev.session_id) {
+            if self.open.len() >= MAX_OPEN {
+                self.open.clear();
+            }
+            let path = self.path_of(&ev.session_id);
+            let io = |source| StorageError::Io {
+                path: path.clone(),
+                source,
+            };
+            let mut file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .map_err(io)?;
+            if file.metadata().map_err(io)?.len() == 0 {
+                let agent = crate::hail::Agent {
+                    provider: ev.provider.clone().unwrap_or_else(|| "unknown".into()),
+                    model: ev.model.clone().unwrap_or_else(|| "unknown".into()),
+                    tool: ev.agent.clone().unwrap_or_else(|| "hailog".into()),
+                    tool_version: None,
+                    extra: Default::default(),
+                };
+                let header = crate::hail::Header::new(ev.session_id.clone(), agent, ev.timestamp);
+                let mut line = Vec::new();
+                crate::hail::write_header_line(&header, &mut line);
+                file.write_all(&line).map_err(io)?;
+            }
+            self.open.insert(ev.session_id.clone(), file);
+        }
+        self.open
+            .get_mut(&ev.session_id)
+            .ok_or_else(|| StorageError::Sink {
+                sink: "hail",
+                message: "file vanished".into(),
+            })
+    }
+}
+
+impl Sink for HailJsonlSink {
+    fn name(&self) -> &'static str {
+        "hail"
+    }
+
+    fn write(&mut self, events: &[&Event]) -> Result<(), StorageError> {
+        use std::io::Write;
+        for ev in events {
+            let mut buf = std::mem::take(&mut self.buf);
+            buf.clear();
+            crate::hail::write_event_line(ev, &mut buf);
+            let path = self.path_of(&ev.session_id);
+            let result = self.file(ev).and_then(|f| {
+                f.write_all(&buf)
+                    .map_err(|source| StorageError::Io { path, source })
+            });
+            self.buf = buf;
+            result?;
+        }
+        Ok(())
+    }
+}

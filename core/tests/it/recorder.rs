@@ -618,3 +618,23 @@ fn queries_filter_group_break_down_and_export() {
     assert_eq!(ended, vec!["q2".to_string()]);
     assert!(rec.session_row("q2").unwrap().unwrap().ended_at.is_some());
 }
+
+#[test]
+fn the_hail_sink_writes_one_readable_file_per_session() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rec = Recorder::builder()
+        .memory()
+        .hail_dir(tmp.path().join("hail"))
+        .open()
+        .unwrap();
+    for i in 0..3 {
+        rec.log(llm("team/bot 1", &format!("h{i}"), d("0.01")))
+            .unwrap();
+    }
+    rec.log(llm("team/bot 1", "h0", d("0.01"))).unwrap();
+    rec.flush(None).unwrap();
+    let path = tmp.path().join("hail/team%2Fbot%201.hail.jsonl");
+    let file = hailog::hail::read_file(&path, Default::default()).unwrap();
+    assert_eq!(file.summary.request_count, 3);
+    assert_eq!(file.summary.session_id, "team/bot 1");
+}
