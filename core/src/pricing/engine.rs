@@ -300,7 +300,6 @@ pub(crate) fn compute(
             })?,
             None => v,
         };
-        let v = v.normalize();
         *total = total.checked_add(v).ok_or_else(|| PricingError::Overflow {
             bucket: "total".into(),
             tokens: 0,
@@ -361,7 +360,7 @@ pub(crate) fn compute(
     }
     rules.dedup();
     Ok(Cost {
-        total: Some(total.normalize()),
+        total: Some(total),
         currency: "USD".into(),
         breakdown,
         provenance: Provenance::Computed,

@@ -55,7 +55,42 @@ impl Group {
     }
 }
 
-type Cache = HashMap<Box<str>, HashMap<Box<str>, Resolution>>;
+/// Resolutions by raw model name: without a provider hint (the common case, one probe), and per
+/// provider hint.
+#[derive(Debug, Default)]
+struct Cache {
+    plain: HashMap<Box<str>, Resolution>,
+    by_provider: HashMap<Box<str>, HashMap<Box<str>, Resolution>>,
+}
+
+impl Cache {
+    fn get(&self, provider: Option<&str>, model: &str) -> Option<Resolution> {
+        match provider {
+            None => self.plain.get(model).cloned(),
+            Some(p) => self.by_provider.get(p).and_then(|m| m.get(model)).cloned(),
+        }
+    }
+
+    fn insert(&mut self, provider: Option<&str>, model: &str, r: Resolution) {
+        let len = self.plain.len() + self.by_provider.values().map(HashMap::len).sum::<usize>();
+        if len >= CACHE_LIMIT {
+            self.clear();
+        }
+        match provider {
+            None => self.plain.insert(model.into(), r),
+            Some(p) => self
+                .by_provider
+                .entry(p.into())
+                .or_default()
+                .insert(model.into(), r),
+        };
+    }
+
+    fn clear(&mut self) {
+        self.plain.clear();
+        self.by_provider.clear();
+    }
+}
 
 /// Resolution results above this many distinct names are dropped and relearned, so a stream of
 /// made-up model names cannot grow memory without bound.
@@ -69,7 +104,6 @@ pub struct PriceTable {
     groups: Vec<Group>,
     providers: Vec<String>,
     index: Index,
-    /// provider hint ("" for none) → raw model name → resolution.
     cache: RwLock<Cache>,
 }
 
@@ -80,7 +114,7 @@ impl Clone for PriceTable {
             groups: self.groups.clone(),
             providers: self.providers.clone(),
             index: self.index.clone(),
-            cache: RwLock::new(HashMap::new()),
+            cache: RwLock::new(Cache::default()),
         }
     }
 }
@@ -110,7 +144,7 @@ impl PriceTable {
             groups: Vec::new(),
             providers: Vec::new(),
             index: Index::default(),
-            cache: RwLock::new(HashMap::new()),
+            cache: RwLock::new(Cache::default()),
         }
     }
 
@@ -314,14 +348,9 @@ impl PriceTable {
         model: &str,
         provider: Option<&str>,
     ) -> Result<Option<(u32, MatchKind)>, PricingError> {
-        let key = provider.unwrap_or("");
         let hit = match self.cache.read() {
-            Ok(c) => c.get(key).and_then(|m| m.get(model)).cloned(),
-            Err(poisoned) => poisoned
-                .get_ref()
-                .get(key)
-                .and_then(|m| m.get(model))
-                .cloned(),
+            Ok(c) => c.get(provider, model),
+            Err(poisoned) => poisoned.get_ref().get(provider, model),
         };
         let resolution = match hit {
             Some(r) => r,
@@ -336,13 +365,7 @@ impl PriceTable {
                     Ok(c) => c,
                     Err(poisoned) => poisoned.into_inner(),
                 };
-                if cache.values().map(HashMap::len).sum::<usize>() >= CACHE_LIMIT {
-                    cache.clear();
-                }
-                cache
-                    .entry(key.into())
-                    .or_default()
-                    .insert(model.into(), r.clone());
+                cache.insert(provider, model, r.clone());
                 r
             }
         };
