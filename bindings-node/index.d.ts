@@ -175,3 +175,61 @@ export declare class PriceTable {
   readonly version: string
   cost(model: string, usage: UsageInput | Usage, opts?: CostOptions): Cost
 }
+
+/** One event for `log()`. Without `kind` it is an LLM call. */
+export interface LogEvent {
+  sessionId: string
+  /** `llm_call` (default), `tool_call`, `tool_result`, `note`, `error`... */
+  kind?: string
+  provider?: string
+  model?: string
+  usage?: UsageInput | Usage
+  latencyMs?: number
+  outcome?: 'ok' | 'failed' | 'cancelled'
+  traceId?: string
+  agent?: string
+  tool?: string
+  error?: string
+  /** Your own id makes retries idempotent: the same id twice counts once. */
+  eventId?: string
+  timestamp?: Date | string | number
+}
+
+/** A session's aggregates, camelCased from the core's summary. */
+export interface SessionSummary {
+  sessionId: string
+  eventCount: number
+  requestCount: number
+  toolCallCount: number
+  errorCount: number
+  tokens: Record<string, number>
+  /** Exact decimal string. */
+  costUsd: string | null
+  [field: string]: unknown
+}
+
+export interface ClientOptions {
+  /** SQLite file, `':memory:'`, or the default path (`HAILOG_DB`) when omitted. */
+  db?: string | null
+  /** Store prompt text (off by default). */
+  captureContent?: boolean
+}
+
+/**
+ * A ledger over one SQLite database. `log()` returns the event id at once; events reach the
+ * core in batches and are flushed on `flush()`, `close()` and at process exit.
+ */
+export declare class Client {
+  constructor(options?: ClientOptions)
+  log(event: LogEvent): string
+  /** Durable on return; throws the first buffered event that failed validation. */
+  flush(): void
+  summary(sessionId: string): SessionSummary | null
+  close(): void
+}
+
+/** Opens the module-level client used by `log`, `flush` and `close`. */
+export declare function configure(options?: ClientOptions): Client
+export declare function log(event: LogEvent): string
+export declare function flush(): void
+export declare function close(): void

@@ -155,14 +155,16 @@ const USAGE_KEYS = {
   reportedCost: 'reported_cost',
 }
 
-function usageJson(usage) {
+function snakeUsage(usage, what) {
   if (usage === null || typeof usage !== 'object') {
-    throw new HailogError(`cost: usage must be an object, got ${usage === null ? 'null' : typeof usage}`, 'invalid_input')
+    throw new HailogError(`${what}: usage must be an object, got ${usage === null ? 'null' : typeof usage}`, 'invalid_input')
   }
   const out = {}
   for (const key of Object.keys(usage)) out[USAGE_KEYS[key] ?? key] = usage[key]
-  return JSON.stringify(out)
+  return out
 }
+
+const usageJson = (usage) => JSON.stringify(snakeUsage(usage, 'cost'))
 
 function optionsJson(opts = {}) {
   const at = opts.at instanceof Date ? opts.at.toISOString() : opts.at
@@ -240,7 +242,181 @@ class PriceTable {
   }
 }
 
+// UUIDv7 ids made on the JS side, so `log()` can return the id without crossing into Rust:
+// 48-bit milliseconds, a 12-bit counter for order within one millisecond, 62 random bits.
+const { getRandomValues } = require('node:crypto')
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+const pool = new Uint8Array(4096)
+let poolAt = pool.length
+let lastMs = 0
+let counter = 0
+
+function randomBytes(n) {
+  if (poolAt + n > pool.length) {
+    getRandomValues(pool)
+    poolAt = 0
+  }
+  poolAt += n
+  return poolAt - n
+}
+
+function uuidv7() {
+  let ms = Date.now()
+  if (ms <= lastMs) {
+    ms = lastMs
+    counter = (counter + 1) & 0xfff
+    if (counter === 0) ms = ++lastMs
+  } else {
+    lastMs = ms
+    counter = pool[randomBytes(1)] & 0x7f
+  }
+  const r = randomBytes(8)
+  const hi = Math.floor(ms / 0x10000)
+  const lo = ms & 0xffff
+  return (
+    HEX[(hi >>> 24) & 0xff] + HEX[(hi >>> 16) & 0xff] + HEX[(hi >>> 8) & 0xff] + HEX[hi & 0xff] + '-' +
+    HEX[lo >>> 8] + HEX[lo & 0xff] + '-' +
+    HEX[0x70 | (counter >>> 8)] + HEX[counter & 0xff] + '-' +
+    HEX[0x80 | (pool[r] & 0x3f)] + HEX[pool[r + 1]] + '-' +
+    HEX[pool[r + 2]] + HEX[pool[r + 3]] + HEX[pool[r + 4]] + HEX[pool[r + 5]] + HEX[pool[r + 6]] + HEX[pool[r + 7]]
+  )
+}
+
+const BATCH = 512
+const openClients = new Set()
+
+/**
+ * A ledger over one SQLite database. `log()` buffers the event on the JS side and returns its
+ * id at once; buffered events go to the core in batches (at 512 events, on the next turn of the
+ * event loop, on `flush()`/`close()` and at process exit). Failures of buffered events are
+ * thrown by the next `flush()`.
+ */
+class Client {
+  #native
+  #lines = []
+  #scheduled = false
+  #failures = []
+
+  constructor({ db = null, captureContent = false } = {}) {
+    try {
+      this.#native = new native.NativeRecorder(db === null ? undefined : String(db), captureContent)
+    } catch (err) {
+      throw adopt(err)
+    }
+    openClients.add(this)
+  }
+
+  /** Logs one event (an LLM call unless `kind` says otherwise); returns its event id. */
+  log(event) {
+    if (this.#native === null) throw new HailogError('client is closed', 'closed')
+    if (event === null || typeof event !== 'object') throw new HailogError('log: expected an event object', 'invalid_input')
+    const id = event.eventId ?? uuidv7()
+    const ts = event.timestamp === undefined ? Date.now() : new Date(event.timestamp).getTime()
+    this.#lines.push(
+      JSON.stringify({
+        session_id: event.sessionId,
+        event_id: id,
+        ts,
+        kind: event.kind,
+        provider: event.provider,
+        model: event.model,
+        usage: event.usage == null ? undefined : snakeUsage(event.usage, 'log'),
+        latency_ms: event.latencyMs,
+        outcome: event.outcome,
+        trace_id: event.traceId,
+        agent: event.agent,
+        tool: event.tool,
+        error: event.error,
+      }),
+    )
+    if (this.#lines.length >= BATCH) this.#drain()
+    else if (!this.#scheduled) {
+      this.#scheduled = true
+      setImmediate(() => this.#drain()).unref()
+    }
+    return id
+  }
+
+  #drain() {
+    this.#scheduled = false
+    if (this.#lines.length === 0 || this.#native === null) return
+    const lines = this.#lines.join('\n')
+    this.#lines = []
+    const failed = this.#native.logBatch(lines)
+    if (failed !== null) this.#failures.push(...JSON.parse(failed))
+  }
+
+  /** Returns once every event logged before it is durable; throws the first failed event. */
+  flush() {
+    if (this.#native === null) return
+    this.#drain()
+    try {
+      this.#native.flush()
+    } catch (err) {
+      throw adopt(err)
+    }
+    if (this.#failures.length > 0) {
+      const [first, ...rest] = this.#failures
+      this.#failures = []
+      const more = rest.length > 0 ? ` (and ${rest.length} more)` : ''
+      throw Object.assign(new HailogError(`event ${first.eventId}: ${first.message}${more}`, first.code), { failures: [first, ...rest] })
+    }
+  }
+
+  /** The session's summary (tokens per bucket, cost, requests, status...), or null. */
+  summary(sessionId) {
+    this.flush()
+    const json = this.#native.summaryJson(String(sessionId))
+    return json === null ? null : JSON.parse(json)
+  }
+
+  /** Flushes and closes; later calls to `log` throw a `closed` error. */
+  close() {
+    if (this.#native === null) return
+    try {
+      this.flush()
+      this.#native.close()
+    } finally {
+      this.#native = null
+      openClients.delete(this)
+    }
+  }
+}
+
+// Pending events are written on normal exit, whatever the program forgot to close.
+process.on('exit', () => {
+  for (const client of openClients) {
+    try {
+      client.close()
+    } catch (err) {
+      process.stderr.write(`hailog: flushing at exit failed: ${err.message}\n`)
+    }
+  }
+})
+
+let defaultClient = null
+
+/** Opens the module-level client used by `log`, `flush` and `close`. */
+function configure(options = {}) {
+  if (defaultClient !== null) defaultClient.close()
+  defaultClient = new Client(options)
+  return defaultClient
+}
+
+function client() {
+  if (defaultClient === null) defaultClient = new Client()
+  return defaultClient
+}
+
 module.exports = {
+  Client,
+  configure,
+  log: (event) => client().log(event),
+  flush: () => defaultClient?.flush(),
+  close: () => {
+    defaultClient?.close()
+    defaultClient = null
+  },
   HailogError,
   PriceTable,
   cost,

@@ -29,6 +29,17 @@ export declare class NativePriceTable {
   costJson(model: string, usage: string, options: string): string
 }
 
+export declare class NativeRecorder {
+  /** `db`: a SQLite file path, `":memory:"`, or null for the default path. */
+  constructor(db?: string | undefined | null, captureContent?: boolean | undefined | null)
+  /** Logs newline-separated JSON events; returns the failures as a JSON array (or null). */
+  logBatch(lines: string): string | null
+  flush(): void
+  close(): void
+  /** The session's summary as JSON, or null for a session never logged. */
+  summaryJson(sessionId: string): string | null
+}
+
 /** Incremental stream parser: feed raw bytes as they arrive (any chunking), then finish. */
 export declare class NativeStreamParser {
   constructor(provider?: string | undefined | null)

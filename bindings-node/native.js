@@ -837,6 +837,7 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.NativeHailReader = nativeBinding.NativeHailReader
 module.exports.NativePriceTable = nativeBinding.NativePriceTable
+module.exports.NativeRecorder = nativeBinding.NativeRecorder
 module.exports.NativeStreamParser = nativeBinding.NativeStreamParser
 module.exports.__debugError = nativeBinding.__debugError
 module.exports.__debugPanic = nativeBinding.__debugPanic

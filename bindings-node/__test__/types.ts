@@ -53,3 +53,14 @@ void v2
 table.cost('claude-sonnet-4-5', parseUsage('{}'))
 // @ts-expect-error: tables come from the static constructors
 new PriceTable()
+
+import { Client, configure, log, flush, close, type SessionSummary } from 'hailog'
+const ledger: Client = configure({ db: ':memory:' })
+const eventId: string = log({ sessionId: 'bot', model: 'gpt-4o', usage: { input: 1 } })
+void eventId
+flush()
+const s: SessionSummary | null = ledger.summary('bot')
+void s
+close()
+// @ts-expect-error: sessionId is required
+new Client().log({ model: 'gpt-4o' })

@@ -4,6 +4,7 @@
 mod error;
 mod hail;
 mod pricing;
+mod recorder;
 mod usage;
 
 use napi::bindgen_prelude::AsyncTask;

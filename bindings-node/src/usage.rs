@@ -32,7 +32,7 @@ pub(crate) fn camel(key: &str) -> String {
 }
 
 /// Renames keys to camelCase, except inside `raw` (the provider's object, kept verbatim).
-fn camel_keys(value: Value) -> Value {
+pub(crate) fn camel_keys(value: Value) -> Value {
     match value {
         Value::Object(map) => Value::Object(
             map.into_iter()
