@@ -40,6 +40,22 @@ fn log_hot_path(c: &mut Criterion) {
         )
     });
     rec.close().unwrap();
+    // The same call when the writer keeps up (no SQLite behind it): the caller-side cost alone.
+    let rec = Recorder::builder()
+        .database(hailog::recorder::Database::None)
+        .open()
+        .unwrap();
+    c.bench_function("recorder/log (caller thread, writer keeps up)", |b| {
+        b.iter_batched(
+            || {
+                i += 1;
+                event("hot", i)
+            },
+            |ev| black_box(rec.log(ev).unwrap()),
+            BatchSize::SmallInput,
+        )
+    });
+    rec.close().unwrap();
 }
 
 const N: u64 = 100_000;
