@@ -899,6 +899,24 @@ impl LlmCall {
         }
     }
 
+    /// Reads the usage from the provider's complete response body (or HTTP error body). The
+    /// call's `provider`, when it names a known provider, is the parser's hint.
+    pub fn with_response(mut self, body: &[u8]) -> Result<Self> {
+        let hint = self
+            .provider
+            .as_deref()
+            .and_then(|p| p.parse::<crate::usage::Provider>().ok());
+        self.usage = Some(crate::usage::parse(body, hint)?);
+        Ok(self)
+    }
+
+    /// Takes the final usage of a stream the caller fed to a [`crate::usage::StreamParser`]:
+    /// partial and failed when the stream broke.
+    pub fn with_stream(mut self, parser: crate::usage::StreamParser) -> Self {
+        self.usage = Some(parser.finish());
+        self
+    }
+
     /// The event this call is logged as. Model, provider, request id and outcome fall back to
     /// what the usage says.
     pub fn into_event(self) -> Result<Event> {

@@ -638,3 +638,51 @@ fn the_hail_sink_writes_one_readable_file_per_session() {
     assert_eq!(file.summary.request_count, 3);
     assert_eq!(file.summary.session_id, "team/bot 1");
 }
+
+#[test]
+fn llm_calls_read_usage_from_a_raw_body_or_a_finished_stream() {
+    let vectors = crate::common::vectors_dir("usage");
+    let body =
+        std::fs::read(vectors.join("anthropic/pai_anth_cache_read_and_write_5m.json")).unwrap();
+    let stream =
+        std::fs::read(vectors.join("openai-chat/pai_chat_stream_text_after_tool_gpt-4o-mini.sse"))
+            .unwrap();
+    let rec = Recorder::builder().memory().open().unwrap();
+
+    let from_body = LlmCall::new("raw").with_response(&body).unwrap();
+    let receipt = rec.log_llm(from_body).unwrap();
+    // claude-sonnet-4-5: 3 input, 1111 cache read, 418 cache write (5m), 33 output.
+    // Priced by hand: (3 x 3 + 1111 x 0.30 + 418 x 3.75 + 33 x 15) USD per million tokens.
+    assert_eq!(
+        receipt.cost_usd.map(|c| c.normalize()),
+        Some(d("0.0024048"))
+    );
+
+    let mut parser = hailog::usage::StreamParser::new(None);
+    for chunk in stream.chunks(97) {
+        parser.feed(chunk).unwrap();
+    }
+    rec.log_llm(LlmCall::new("raw").with_stream(parser))
+        .unwrap();
+
+    // A cut stream is logged as partial and the session counts it.
+    let mut cut = hailog::usage::StreamParser::new(None);
+    cut.feed(&stream[..stream.len() / 2]).unwrap();
+    rec.log_llm(LlmCall::new("raw").with_stream(cut)).unwrap();
+    rec.flush(None).unwrap();
+
+    let s = rec.summary("raw").unwrap().unwrap();
+    assert_eq!(s.request_count, 3);
+    let models: Vec<&String> = s.models.keys().collect();
+    assert!(
+        models.iter().any(|m| m.starts_with("claude-sonnet-4-5")),
+        "{models:?}"
+    );
+    assert!(
+        models.iter().any(|m| m.starts_with("gpt-4o-mini")),
+        "{models:?}"
+    );
+
+    // Garbage is a clear usage error and logs nothing.
+    assert!(LlmCall::new("raw").with_response(b"not json").is_err());
+}
