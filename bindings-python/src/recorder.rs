@@ -3,13 +3,17 @@
 //! the caller's thread.
 
 use crate::errors::{invalid, to_py};
-use crate::hail::{summary_dict, time_arg};
-use crate::pricing::Cost;
-use crate::usage::{Usage, body_bytes};
+use crate::hail::{serialize, summary_dict, time_arg};
+use crate::pricing::{Cost, decimal_arg};
+use crate::usage::{Usage, body_bytes, decimal};
 use hailog::event::{ContentBlock, Event, Outcome};
-use hailog::recorder::{LlmCall, Recorder, event_type_for};
+use hailog::recorder::{
+    BudgetState, ExportFormat, LlmCall, Recorder, SessionFilter, SessionSort, StatsBy, Window,
+    event_type_for,
+};
+use hailog::session::SessionStatus;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyList};
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::RwLock;
@@ -47,6 +51,69 @@ fn usage_arg(
                 .map_err(|e| to_py(e.into()))
         }
     }
+}
+
+/// A dict of JSON values as a JSON object; each value goes through `json.dumps` so anything the
+/// standard library can serialise is accepted, and the error names the offending key.
+fn json_map(
+    py: Python<'_>,
+    field: &str,
+    dict: Option<&Bound<'_, PyDict>>,
+) -> PyResult<serde_json::Map<String, serde_json::Value>> {
+    let mut out = serde_json::Map::new();
+    let Some(dict) = dict else {
+        return Ok(out);
+    };
+    let dumps = py.import("json")?.getattr("dumps")?;
+    for (k, v) in dict.iter() {
+        let key: String = k.extract()?;
+        let text: String = dumps.call1((v,))?.extract()?;
+        let value = serde_json::from_str(&text)
+            .map_err(|e| invalid(&format!("{field}.{key}"), e.to_string()))?;
+        out.insert(key, value);
+    }
+    Ok(out)
+}
+
+fn now_arg(now: Option<&Bound<'_, PyAny>>) -> PyResult<chrono::DateTime<chrono::Utc>> {
+    Ok(now
+        .map(|n| time_arg(n, "now"))
+        .transpose()?
+        .unwrap_or_else(chrono::Utc::now))
+}
+
+fn opt_time(
+    value: Option<&Bound<'_, PyAny>>,
+    field: &str,
+) -> PyResult<Option<chrono::DateTime<chrono::Utc>>> {
+    value.map(|v| time_arg(v, field)).transpose()
+}
+
+/// Replaces a serialised decimal string at `key` with an exact `decimal.Decimal`.
+fn decimal_item(
+    py: Python<'_>,
+    dict: &Bound<'_, PyDict>,
+    key: &str,
+    value: Option<&rust_decimal::Decimal>,
+) -> PyResult<()> {
+    dict.set_item(key, value.map(|d| decimal(py, d)).transpose()?)
+}
+
+fn budget_state_dict<'py>(py: Python<'py>, state: &BudgetState) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    dict.set_item("state", state.as_str())?;
+    match state {
+        BudgetState::Ok => {
+            dict.set_item("scope", py.None())?;
+            dict.set_item("limit_usd", py.None())?;
+        }
+        BudgetState::SoftLimit { scope, limit, .. }
+        | BudgetState::HardLimit { scope, limit, .. } => {
+            dict.set_item("scope", scope)?;
+            decimal_item(py, &dict, "limit_usd", Some(limit))?;
+        }
+    }
+    Ok(dict)
 }
 
 #[pymethods]
@@ -149,15 +216,8 @@ impl Client {
         if let Some(t) = text {
             event.content.push(ContentBlock::Text { text: t });
         }
-        if let Some(m) = metadata {
-            for (k, v) in m.iter() {
-                let key: String = k.extract()?;
-                let json = py.import("json")?.getattr("dumps")?.call1((v,))?;
-                let text: String = json.extract()?;
-                let value = serde_json::from_str(&text)
-                    .map_err(|e| invalid(&format!("metadata.{key}"), e.to_string()))?;
-                event.attributes.insert(key, value);
-            }
+        for (key, value) in json_map(py, "metadata", metadata)? {
+            event.attributes.insert(key, value);
         }
         let receipt = recorder.log(event).map_err(to_py)?;
         Ok(receipt.event_id)
@@ -213,10 +273,7 @@ impl Client {
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<&'static str> {
         let recorder = self.rec()?;
-        let now = now
-            .map(|n| time_arg(n, "now"))
-            .transpose()?
-            .unwrap_or_else(chrono::Utc::now);
+        let now = now_arg(now)?;
         py.detach(|| recorder.status(session_id, now))
             .map_err(to_py)?
             .map(|s| s.as_str())
@@ -285,6 +342,208 @@ impl Client {
             .add_commit(session_id, sha)
             .map_err(to_py)?
             .event_id)
+    }
+
+    /// Starts a session explicitly (optional: a session exists from its first event).
+    #[pyo3(signature = (session_id, *, name = None, agent = None, tags = None, metadata = None))]
+    fn start_session(
+        &self,
+        py: Python<'_>,
+        session_id: &str,
+        name: Option<&str>,
+        agent: Option<&str>,
+        tags: Option<Vec<String>>,
+        metadata: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<String> {
+        let recorder = self.rec()?;
+        let metadata = json_map(py, "metadata", metadata)?;
+        let tags = tags.unwrap_or_default();
+        let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
+        let r = recorder
+            .start_session(session_id, name, agent, &tags, metadata)
+            .map_err(to_py)?;
+        Ok(r.event_id)
+    }
+
+    /// A free-text note kept with the session (stored even without content capture).
+    fn note(&self, session_id: &str, text: &str) -> PyResult<String> {
+        Ok(self.rec()?.note(session_id, text).map_err(to_py)?.event_id)
+    }
+
+    /// Sets the session's own USD budget; amounts as Decimal, int or str.
+    #[pyo3(signature = (session_id, *, soft_usd = None, hard_usd = None))]
+    fn set_budget(
+        &self,
+        session_id: &str,
+        soft_usd: Option<&Bound<'_, PyAny>>,
+        hard_usd: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<String> {
+        let soft = soft_usd.map(|v| decimal_arg(v, "soft_usd")).transpose()?;
+        let hard = hard_usd.map(|v| decimal_arg(v, "hard_usd")).transpose()?;
+        Ok(self
+            .rec()?
+            .set_budget(session_id, soft, hard)
+            .map_err(to_py)?
+            .event_id)
+    }
+
+    /// The session's budget now: `state` (`ok`, `soft_limit`, `hard_limit`), `scope`,
+    /// `limit_usd`, `spent_usd`, `soft_usd`, `hard_usd` (Decimals; None when no limit is set).
+    fn check_budget<'py>(&self, py: Python<'py>, session_id: &str) -> PyResult<Bound<'py, PyDict>> {
+        let recorder = self.rec()?;
+        let check = py
+            .detach(|| recorder.check_budget(session_id))
+            .map_err(to_py)?;
+        let dict = budget_state_dict(py, &check.state)?;
+        decimal_item(py, &dict, "spent_usd", Some(&check.spent_usd))?;
+        decimal_item(py, &dict, "soft_usd", check.soft_usd.as_ref())?;
+        decimal_item(py, &dict, "hard_usd", check.hard_usd.as_ref())?;
+        Ok(dict)
+    }
+
+    /// Sessions as dicts, filtered by `window` (`24h`, `7d`, `30d`, `all`) or `since`/`until`,
+    /// `agent`, `status`, `tag`, `repo`, `model`; sorted by `last_event` (default), `started`,
+    /// `cost` or `events`; at most `limit`.
+    #[pyo3(signature = (*, window = None, since = None, until = None, agent = None, status = None,
+        tag = None, repo = None, model = None, sort = "last_event", limit = None, now = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn sessions<'py>(
+        &self,
+        py: Python<'py>,
+        window: Option<&str>,
+        since: Option<&Bound<'_, PyAny>>,
+        until: Option<&Bound<'_, PyAny>>,
+        agent: Option<String>,
+        status: Option<&str>,
+        tag: Option<String>,
+        repo: Option<String>,
+        model: Option<String>,
+        sort: &str,
+        limit: Option<usize>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let recorder = self.rec()?;
+        let now = now_arg(now)?;
+        let sort = match sort {
+            "last_event" => SessionSort::LastEvent,
+            "started" => SessionSort::Started,
+            "cost" => SessionSort::Cost,
+            "events" => SessionSort::Events,
+            other => {
+                return Err(invalid(
+                    "sort",
+                    format!("expected last_event, started, cost or events, got {other:?}"),
+                ));
+            }
+        };
+        let mut filter = SessionFilter {
+            since: opt_time(since, "since")?,
+            until: opt_time(until, "until")?,
+            agent,
+            status: status
+                .map(SessionStatus::from_str)
+                .transpose()
+                .map_err(to_py)?,
+            tag,
+            repo,
+            model,
+            sort,
+            limit,
+        };
+        if let Some(w) = window {
+            if filter.since.is_some() || filter.until.is_some() {
+                return Err(invalid("window", "give either window or since/until"));
+            }
+            filter = filter.window(Window::from_str(w).map_err(to_py)?, now);
+        }
+        let listings = py
+            .detach(|| recorder.sessions(&filter, now))
+            .map_err(to_py)?;
+        let out = PyList::empty(py);
+        for l in &listings {
+            let dict = serialize(py, l)?.cast_into::<PyDict>()?;
+            decimal_item(py, &dict, "cost_usd", Some(&l.row.cost_usd))?;
+            out.append(dict)?;
+        }
+        Ok(out)
+    }
+
+    /// LLM-call totals grouped `by` `model`, `provider` or `agent` over `[since, until]`: one
+    /// dict per group with `key`, `requests`, `failures`, `input_tokens`, `output_tokens`,
+    /// `cost_usd` (Decimal) and `unpriced` (requests whose cost is unknown).
+    #[pyo3(signature = (by = "model", *, since = None, until = None))]
+    fn stats<'py>(
+        &self,
+        py: Python<'py>,
+        by: &str,
+        since: Option<&Bound<'_, PyAny>>,
+        until: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let recorder = self.rec()?;
+        let by = match by {
+            "model" => StatsBy::Model,
+            "provider" => StatsBy::Provider,
+            "agent" => StatsBy::Agent,
+            other => {
+                return Err(invalid(
+                    "by",
+                    format!("expected model, provider or agent, got {other:?}"),
+                ));
+            }
+        };
+        let (since, until) = (opt_time(since, "since")?, opt_time(until, "until")?);
+        let rows = py
+            .detach(|| recorder.usage_stats(by, since, until))
+            .map_err(to_py)?;
+        let out = PyList::empty(py);
+        for row in &rows {
+            let dict = serialize(py, row)?.cast_into::<PyDict>()?;
+            decimal_item(py, &dict, "cost_usd", Some(&row.cost_usd))?;
+            out.append(dict)?;
+        }
+        Ok(out)
+    }
+
+    /// One session exported as text: `json` (`{"summary", "events"}`), `csv` (one row per
+    /// event) or `hail` (a hail-1.0.0 file).
+    fn export(&self, py: Python<'_>, format: &str, session_id: &str) -> PyResult<String> {
+        let recorder = self.rec()?;
+        let format = match format {
+            "json" => ExportFormat::Json,
+            "csv" => ExportFormat::Csv,
+            "hail" => ExportFormat::Hail,
+            other => {
+                return Err(invalid(
+                    "format",
+                    format!("expected json, csv or hail, got {other:?}"),
+                ));
+            }
+        };
+        let bytes = py
+            .detach(|| recorder.export(session_id, format))
+            .map_err(to_py)?
+            .ok_or_else(|| invalid("session_id", format!("no session {session_id:?}")))?;
+        String::from_utf8(bytes).map_err(|e| invalid("export", e.to_string()))
+    }
+
+    /// Ends every open session silent for longer than `max_age_hours`; returns their ids.
+    #[pyo3(signature = (max_age_hours, now = None))]
+    fn recover_stale(
+        &self,
+        py: Python<'_>,
+        max_age_hours: f64,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<String>> {
+        let recorder = self.rec()?;
+        let now = now_arg(now)?;
+        let max_age = Duration::try_from_secs_f64(max_age_hours * 3600.0).map_err(|_| {
+            invalid(
+                "max_age_hours",
+                format!("expected hours >= 0, got {max_age_hours}"),
+            )
+        })?;
+        py.detach(|| recorder.recover_stale(max_age, now))
+            .map_err(to_py)
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {

@@ -281,5 +281,43 @@ class Client:
     def set_repo(self, session_id: str, repo: str) -> str: ...
     def add_pull_request(self, session_id: str, url: str) -> str: ...
     def add_commit(self, session_id: str, sha: str) -> str: ...
+    def start_session(
+        self,
+        session_id: str,
+        *,
+        name: Optional[str] = None,
+        agent: Optional[str] = None,
+        tags: Optional[list[str]] = None,
+        metadata: Optional[dict[str, Any]] = None,
+    ) -> str: ...
+    def note(self, session_id: str, text: str) -> str: ...
+    def set_budget(
+        self,
+        session_id: str,
+        *,
+        soft_usd: Optional[_Money] = None,
+        hard_usd: Optional[_Money] = None,
+    ) -> str: ...
+    def check_budget(self, session_id: str) -> dict[str, Any]: ...
+    def sessions(
+        self,
+        *,
+        window: Optional[str] = None,
+        since: _Time = None,
+        until: _Time = None,
+        agent: Optional[str] = None,
+        status: Optional[str] = None,
+        tag: Optional[str] = None,
+        repo: Optional[str] = None,
+        model: Optional[str] = None,
+        sort: str = "last_event",
+        limit: Optional[int] = None,
+        now: _Time = None,
+    ) -> list[dict[str, Any]]: ...
+    def stats(
+        self, by: str = "model", *, since: _Time = None, until: _Time = None
+    ) -> list[dict[str, Any]]: ...
+    def export(self, format: str, session_id: str) -> str: ...
+    def recover_stale(self, max_age_hours: float, now: _Time = None) -> list[str]: ...
     def __enter__(self) -> Client: ...
     def __exit__(self, *_exc: object) -> bool: ...
