@@ -546,6 +546,28 @@ impl Client {
             .map_err(to_py)
     }
 
+    /// A context manager bound to one session: its `log`, `note` and `summary` need no id;
+    /// leaving the block ends the session, and an exception inside it is logged as an error
+    /// event before it propagates. `start_session` is recorded on entry.
+    #[pyo3(signature = (session_id, *, agent = None, name = None, tags = None, metadata = None))]
+    fn session(
+        slf: Py<Self>,
+        session_id: String,
+        agent: Option<String>,
+        name: Option<String>,
+        tags: Option<Vec<String>>,
+        metadata: Option<Py<PyDict>>,
+    ) -> Session {
+        Session {
+            client: slf,
+            session_id,
+            agent,
+            name,
+            tags,
+            metadata,
+        }
+    }
+
     fn __enter__(slf: Py<Self>) -> Py<Self> {
         slf
     }
@@ -553,6 +575,98 @@ impl Client {
     #[pyo3(signature = (*_exc))]
     fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<bool> {
         self.close(py)?;
+        Ok(false)
+    }
+}
+
+/// One session of a `Client`, from `client.session(...)`.
+#[pyclass(module = "hailog", frozen)]
+pub struct Session {
+    client: Py<Client>,
+    session_id: String,
+    agent: Option<String>,
+    name: Option<String>,
+    tags: Option<Vec<String>>,
+    metadata: Option<Py<PyDict>>,
+}
+
+#[pymethods]
+impl Session {
+    #[getter]
+    fn session_id(&self) -> &str {
+        &self.session_id
+    }
+
+    /// `Client.log` with this session's id (and its agent unless given).
+    #[pyo3(signature = (**fields))]
+    fn log(&self, py: Python<'_>, fields: Option<&Bound<'_, PyDict>>) -> PyResult<String> {
+        let kwargs = match fields {
+            Some(f) => f.copy()?,
+            None => PyDict::new(py),
+        };
+        if kwargs.contains("session_id")? {
+            return Err(invalid(
+                "session_id",
+                "is fixed by the session; log through the client for another one",
+            ));
+        }
+        kwargs.set_item("session_id", &self.session_id)?;
+        if !kwargs.contains("agent")? {
+            kwargs.set_item("agent", &self.agent)?;
+        }
+        self.client
+            .bind(py)
+            .call_method("log", (), Some(&kwargs))?
+            .extract()
+    }
+
+    fn note(&self, text: &str) -> PyResult<String> {
+        self.client.get().note(&self.session_id, text)
+    }
+
+    /// The summary so far; pending events are flushed first so it includes them.
+    fn summary<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let client = self.client.get();
+        client.flush(py, None)?;
+        client.summary(py, &self.session_id)
+    }
+
+    fn __enter__(slf: Py<Self>, py: Python<'_>) -> PyResult<Py<Self>> {
+        let this = slf.get();
+        this.client.get().start_session(
+            py,
+            &this.session_id,
+            this.name.as_deref(),
+            this.agent.as_deref(),
+            this.tags.clone(),
+            this.metadata.as_ref().map(|m| m.bind(py)),
+        )?;
+        Ok(slf)
+    }
+
+    #[pyo3(signature = (exc_type, exc, _tb))]
+    fn __exit__(
+        &self,
+        py: Python<'_>,
+        exc_type: Option<&Bound<'_, PyAny>>,
+        exc: Option<&Bound<'_, PyAny>>,
+        _tb: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        let client = self.client.get();
+        let mut notes = None;
+        if let (Some(t), Some(e)) = (exc_type, exc) {
+            let message = format!("{}: {}", t.getattr("__name__")?, e.str()?);
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("session_id", &self.session_id)?;
+            kwargs.set_item("kind", "error")?;
+            kwargs.set_item("outcome", "failed")?;
+            kwargs.set_item("error", &message)?;
+            kwargs.set_item("agent", &self.agent)?;
+            self.client.bind(py).call_method("log", (), Some(&kwargs))?;
+            notes = Some(format!("ended by an exception: {message}"));
+        }
+        client.end_session(&self.session_id, notes.as_deref())?;
+        // Returning False lets the exception propagate.
         Ok(false)
     }
 }

@@ -22,6 +22,7 @@ __all__ = [
     "InvalidInputError",
     "PriceTable",
     "PricingError",
+    "Session",
     "StreamParser",
     "StorageError",
     "Usage",
@@ -319,5 +320,46 @@ class Client:
     ) -> list[dict[str, Any]]: ...
     def export(self, format: str, session_id: str) -> str: ...
     def recover_stale(self, max_age_hours: float, now: _Time = None) -> list[str]: ...
+    def session(
+        self,
+        session_id: str,
+        *,
+        agent: Optional[str] = None,
+        name: Optional[str] = None,
+        tags: Optional[list[str]] = None,
+        metadata: Optional[dict[str, Any]] = None,
+    ) -> Session: ...
     def __enter__(self) -> Client: ...
     def __exit__(self, *_exc: object) -> bool: ...
+
+@final
+class Session:
+    """One session of a Client: `log`, `note` and `summary` need no id; leaving a `with` block
+    ends the session, and an exception inside it is logged as an error event first."""
+
+    @property
+    def session_id(self) -> str: ...
+    def log(
+        self,
+        *,
+        kind: str = ...,
+        provider: Optional[str] = ...,
+        model: Optional[str] = ...,
+        usage: Optional[_UsageLike] = ...,
+        response: Optional[_Body] = ...,
+        latency_ms: Optional[int] = ...,
+        outcome: str = ...,
+        trace_id: Optional[str] = ...,
+        agent: Optional[str] = ...,
+        tool: Optional[str] = ...,
+        text: Optional[str] = ...,
+        error: Optional[str] = ...,
+        event_id: Optional[str] = ...,
+        timestamp: _Time = ...,
+        metadata: Optional[dict[str, Any]] = ...,
+        cost: Optional[Cost] = ...,
+    ) -> str: ...
+    def note(self, text: str) -> str: ...
+    def summary(self) -> dict[str, Any]: ...
+    def __enter__(self) -> Session: ...
+    def __exit__(self, exc_type: object, exc: object, _tb: object) -> bool: ...
