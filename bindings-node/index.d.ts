@@ -225,8 +225,118 @@ export declare class Client {
   /** Durable on return; throws the first buffered event that failed validation. */
   flush(): void
   summary(sessionId: string): SessionSummary | null
+  /** Each session operation returns the id of the event it logged. */
+  startSession(sessionId: string, options?: SessionOptions): string
+  endSession(sessionId: string, notes?: string): string
+  acknowledge(sessionId: string): string
+  pause(sessionId: string, reason: string): string
+  resume(sessionId: string): string
+  note(sessionId: string, text: string): string
+  setName(sessionId: string, name: string): string
+  addTag(sessionId: string, tag: string): string
+  setRepo(sessionId: string, repo: string): string
+  addPullRequest(sessionId: string, url: string): string
+  addCommit(sessionId: string, sha: string): string
+  setBudget(sessionId: string, limits: { softUsd?: string | number | null; hardUsd?: string | number | null }): string
+  checkBudget(sessionId: string): BudgetCheck
+  status(sessionId: string, options?: { now?: Date | string | number }): SessionStatus | null
+  sessions(filter?: SessionFilter): SessionListing[]
+  stats(options?: StatsOptions): StatRow[]
+  /** Read on the thread pool; null for an unknown session. */
+  export(sessionId: string, options?: { format?: 'json' | 'csv' | 'hail' }): Promise<string | null>
+  recoverStale(maxAgeSeconds: number): string[]
+  session(sessionId: string, options?: SessionOptions): Session
   close(): void
 }
+
+export type SessionStatus = 'active' | 'idle' | 'done' | 'errored' | 'paused'
+
+export interface SessionOptions {
+  name?: string
+  agent?: string
+  tags?: string[]
+  metadata?: Record<string, unknown>
+}
+
+export type BudgetState =
+  | { state: 'ok' }
+  | { state: 'soft_limit' | 'hard_limit'; scope: string; spent: string; limit: string }
+
+export interface BudgetCheck {
+  state: BudgetState
+  /** Exact decimal strings. */
+  spentUsd: string
+  softUsd: string | null
+  hardUsd: string | null
+}
+
+export interface TimeRange {
+  window?: '24h' | '7d' | '30d' | 'all'
+  since?: Date | string | number
+  until?: Date | string | number
+}
+
+export interface SessionFilter extends TimeRange {
+  agent?: string
+  status?: SessionStatus
+  tag?: string
+  repo?: string
+  model?: string
+  sort?: 'lastEvent' | 'started' | 'cost' | 'events'
+  limit?: number
+}
+
+/** A session's stored row (totals, timestamps, name, tags, models) with its status. */
+export interface SessionListing {
+  sessionId: string
+  status: SessionStatus
+  [field: string]: unknown
+}
+
+export interface StatsOptions extends TimeRange {
+  by?: 'model' | 'provider' | 'agent'
+}
+
+export interface StatRow {
+  key: string | null
+  requests: number
+  failures: number
+  inputTokens: number
+  outputTokens: number
+  /** Exact decimal string. */
+  costUsd: string
+  /** Requests with usage but an unknown price: their cost is unknown, not zero. */
+  unpriced: number
+}
+
+/** One session of a client: its calls need no session id. */
+export declare class Session {
+  private constructor()
+  readonly id: string
+  log(event?: Omit<LogEvent, 'sessionId'>): string
+  note(text: string): string
+  summary(): SessionSummary | null
+  status(options?: { now?: Date | string | number }): SessionStatus | null
+  checkBudget(): BudgetCheck
+  end(notes?: string): string
+}
+
+export interface TrackStreamOptions {
+  sessionId: string
+  /** The client to log into; the module-level one when omitted. */
+  client?: Client
+  provider?: string
+  model?: string
+  traceId?: string
+  agent?: string
+  tool?: string
+}
+
+/**
+ * Yields the SDK's chunks unchanged and logs one LLM call when the stream ends: usage from the
+ * chunks; `failed` with partial usage if it threw; `cancelled` if the consumer stopped early.
+ */
+export declare function trackStream<T>(stream: AsyncIterable<T>, options: TrackStreamOptions): AsyncGenerator<T, void, undefined>
 
 /** Opens the module-level client used by `log`, `flush` and `close`. */
 export declare function configure(options?: ClientOptions): Client

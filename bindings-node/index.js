@@ -153,6 +153,8 @@ const USAGE_KEYS = {
   outputAudio: 'output_audio',
   webSearchRequests: 'web_search_requests',
   reportedCost: 'reported_cost',
+  responseId: 'response_id',
+  finishReason: 'finish_reason',
 }
 
 function snakeUsage(usage, what) {
@@ -370,6 +372,128 @@ class Client {
     return json === null ? null : JSON.parse(json)
   }
 
+  // Session operations and queries go through the same queue as `log()`: the JS buffer is
+  // drained into the core first, so an operation lands after every event logged before it.
+  #op(op, sessionId, args = {}) {
+    if (this.#native === null) throw new HailogError('client is closed', 'closed')
+    this.#drain()
+    try {
+      return this.#native.op(op, String(sessionId), JSON.stringify(args))
+    } catch (err) {
+      throw adopt(err)
+    }
+  }
+
+  #read(fn) {
+    if (this.#native === null) throw new HailogError('client is closed', 'closed')
+    this.flush()
+    try {
+      return fn(this.#native)
+    } catch (err) {
+      throw adopt(err)
+    }
+  }
+
+  /** Starts a session explicitly (optional: a session exists from its first event). */
+  startSession(sessionId, { name, agent, tags, metadata } = {}) {
+    return this.#op('start', sessionId, { name, agent, tags, metadata })
+  }
+
+  endSession(sessionId, notes) {
+    return this.#op('end', sessionId, { notes })
+  }
+
+  /** Acknowledges every failure logged so far: the session is no longer errored. */
+  acknowledge(sessionId) {
+    return this.#op('acknowledge', sessionId)
+  }
+
+  pause(sessionId, reason) {
+    return this.#op('pause', sessionId, { reason })
+  }
+
+  resume(sessionId) {
+    return this.#op('resume', sessionId)
+  }
+
+  /** A free-text note, kept even when content capture is off. */
+  note(sessionId, text) {
+    return this.#op('note', sessionId, { text })
+  }
+
+  setName(sessionId, name) {
+    return this.#op('setName', sessionId, { name })
+  }
+
+  addTag(sessionId, tag) {
+    return this.#op('addTag', sessionId, { tag })
+  }
+
+  /** The GitHub repository (`owner/name` or a URL) the session works on. */
+  setRepo(sessionId, repo) {
+    return this.#op('setRepo', sessionId, { repo })
+  }
+
+  addPullRequest(sessionId, url) {
+    return this.#op('addPullRequest', sessionId, { url })
+  }
+
+  addCommit(sessionId, sha) {
+    return this.#op('addCommit', sessionId, { sha })
+  }
+
+  /** The session's own USD limits, as decimal strings (exact) or numbers. */
+  setBudget(sessionId, { softUsd, hardUsd } = {}) {
+    return this.#op('setBudget', sessionId, { softUsd, hardUsd })
+  }
+
+  /** Spent and limits now (exact decimal strings) and the verdict: ok, soft_limit, hard_limit. */
+  checkBudget(sessionId) {
+    if (this.#native === null) throw new HailogError('client is closed', 'closed')
+    this.#drain()
+    try {
+      return JSON.parse(this.#native.checkBudgetJson(String(sessionId)))
+    } catch (err) {
+      throw adopt(err)
+    }
+  }
+
+  /** `active`, `idle`, `done`, `errored` or `paused`; null for a session never logged. */
+  status(sessionId, { now } = {}) {
+    const at = now === undefined ? undefined : new Date(now).getTime()
+    return this.#read((n) => n.status(String(sessionId), at))
+  }
+
+  /** Sessions matching a filter (window, since, until, agent, status, tag, repo, model, sort, limit). */
+  sessions(filter = {}) {
+    return this.#read((n) => JSON.parse(n.sessionsJson(JSON.stringify(timeArgs(filter)))))
+  }
+
+  /** LLM-call totals grouped `by` model (default), provider or agent, over a window or range. */
+  stats(options = {}) {
+    return this.#read((n) => JSON.parse(n.statsJson(JSON.stringify(timeArgs(options)))))
+  }
+
+  /** One session as `json` (default), `csv` or `hail` text, read off the event loop. */
+  async export(sessionId, { format = 'json' } = {}) {
+    const n = this.#read((n) => n)
+    try {
+      return await n.export(String(sessionId), String(format))
+    } catch (err) {
+      throw adopt(err)
+    }
+  }
+
+  /** Ends every open session silent for more than `maxAgeSeconds`; returns their ids. */
+  recoverStale(maxAgeSeconds) {
+    return this.#read((n) => n.recoverStale(Number(maxAgeSeconds)))
+  }
+
+  /** A handle on one session whose calls need no id; `opts` (name, agent, tags, metadata) start it. */
+  session(sessionId, opts = {}) {
+    return new Session(this, String(sessionId), opts)
+  }
+
   /** Flushes and closes; later calls to `log` throw a `closed` error. */
   close() {
     if (this.#native === null) return
@@ -380,6 +504,48 @@ class Client {
       this.#native = null
       openClients.delete(this)
     }
+  }
+}
+
+function timeArgs(args) {
+  const out = { ...args }
+  for (const key of ['since', 'until']) if (out[key] instanceof Date) out[key] = out[key].toISOString()
+  return out
+}
+
+/** One session of a client: its events carry the session id (and agent) without repeating them. */
+class Session {
+  #client
+  #agent
+  constructor(client, id, { name, agent, tags, metadata } = {}) {
+    this.#client = client
+    this.#agent = agent
+    this.id = id
+    client.startSession(id, { name, agent, tags, metadata })
+  }
+
+  log(event = {}) {
+    return this.#client.log({ agent: this.#agent, ...event, sessionId: this.id })
+  }
+
+  note(text) {
+    return this.#client.note(this.id, text)
+  }
+
+  summary() {
+    return this.#client.summary(this.id)
+  }
+
+  status(opts) {
+    return this.#client.status(this.id, opts)
+  }
+
+  checkBudget() {
+    return this.#client.checkBudget(this.id)
+  }
+
+  end(notes) {
+    return this.#client.endSession(this.id, notes)
   }
 }
 
@@ -408,7 +574,51 @@ function client() {
   return defaultClient
 }
 
+/**
+ * Passes an SDK stream through unchanged and logs one LLM call when it ends: its usage from the
+ * chunks, its latency, and `failed` with the error (usage marked partial) if the stream threw.
+ * A consumer that stops early logs what was seen as `cancelled`.
+ */
+async function* trackStream(stream, { sessionId, client: into, provider, model, traceId, agent, tool } = {}) {
+  if (typeof sessionId !== 'string' || sessionId === '') {
+    throw new HailogError('trackStream: sessionId must be a non-empty string', 'invalid_input')
+  }
+  const target = into ?? client()
+  const parser = new StreamParser(provider)
+  const started = Date.now()
+  let outcome = 'cancelled'
+  let error
+  try {
+    for await (const chunk of stream) {
+      parser.feed(chunk)
+      yield chunk
+    }
+    outcome = 'ok'
+  } catch (err) {
+    outcome = 'failed'
+    error = err instanceof Error ? err.message : String(err)
+    throw err
+  } finally {
+    const usage = parser.finish()
+    if (outcome !== 'ok') usage.partial = usage.partial || outcome === 'failed'
+    target.log({
+      sessionId,
+      provider: provider ?? usage.provider ?? undefined,
+      model: model ?? usage.model ?? undefined,
+      usage,
+      latencyMs: Date.now() - started,
+      outcome: outcome === 'ok' && usage.outcome !== 'ok' ? usage.outcome : outcome,
+      traceId,
+      agent,
+      tool,
+      error,
+    })
+  }
+}
+
 module.exports = {
+  Session,
+  trackStream,
   Client,
   configure,
   log: (event) => client().log(event),

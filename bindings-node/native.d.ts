@@ -34,6 +34,23 @@ export declare class NativeRecorder {
   constructor(db?: string | undefined | null, captureContent?: boolean | undefined | null)
   /** Logs newline-separated JSON events; returns the failures as a JSON array (or null). */
   logBatch(lines: string): string | null
+  /**
+   * One session operation (`start`, `end`, `pause`, ...) with its arguments as JSON; returns
+   * the event id of the metadata event it logged.
+   */
+  op(op: string, sessionId: string, args: string): string
+  /** The session's budget now (spent and limits as exact decimal strings). */
+  checkBudgetJson(sessionId: string): string
+  /** The session's status at `now` (epoch ms; now when absent), or null for an unknown one. */
+  status(sessionId: string, now?: number | undefined | null): string | null
+  /** Sessions matching a filter (JSON), as a JSON array. */
+  sessionsJson(filter: string): string
+  /** LLM-call totals grouped by `model`, `provider` or `agent` over a window or range. */
+  statsJson(options: string): string
+  /** Ends open sessions silent for longer than `max_age_seconds`; returns their ids. */
+  recoverStale(maxAgeSeconds: number): Array<string>
+  /** One session as `json`, `csv` or `hail` text, read on the thread pool; null when unknown. */
+  export(sessionId: string, format: string): Promise<string | null>
   flush(): void
   close(): void
   /** The session's summary as JSON, or null for a session never logged. */

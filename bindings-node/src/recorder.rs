@@ -2,12 +2,17 @@
 //! them over in batches (one N-API crossing per batch, not per event or per property); the core
 //! recorder then validates, prices and queues them for its background writer.
 
-use crate::error::{self, Code};
+use crate::error::{self, Code, Job};
 use chrono::{TimeZone, Utc};
-use hailog::recorder::{Recorder, event_type_for};
+use hailog::recorder::{
+    ExportFormat, Recorder, SessionFilter, SessionSort, StatsBy, Window, event_type_for,
+};
 use hailog::{Event, Outcome};
+use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
-use serde_json::{Value, json};
+use rust_decimal::Decimal;
+use serde_json::{Map, Value, json};
+use std::str::FromStr;
 
 #[napi(js_name = "NativeRecorder")]
 pub struct NativeRecorder {
@@ -56,6 +61,161 @@ fn event_from(line: &str) -> hailog::Result<Event> {
     Ok(ev)
 }
 
+fn args_of(json: &str) -> hailog::Result<Map<String, Value>> {
+    match serde_json::from_str(json) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(hailog::Error::invalid("options", "expected an object")),
+        Err(e) => Err(hailog::Error::invalid("options", format!("not JSON: {e}"))),
+    }
+}
+
+/// A required string argument; the error names the JS field.
+fn need(args: &Map<String, Value>, key: &str) -> hailog::Result<String> {
+    args.get(key)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| hailog::Error::invalid(key, "expected a string"))
+}
+
+fn opt(args: &Map<String, Value>, key: &str) -> Option<String> {
+    args.get(key).and_then(Value::as_str).map(str::to_string)
+}
+
+/// A USD amount given as a decimal string (exact) or a JS number (its shortest decimal form).
+fn usd(args: &Map<String, Value>, key: &str) -> hailog::Result<Option<Decimal>> {
+    let text = match args.get(key) {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(other) => {
+            return Err(hailog::Error::invalid(
+                key,
+                format!("expected a decimal string or a number, got {other}"),
+            ));
+        }
+    };
+    Decimal::from_str(&text)
+        .map(Some)
+        .map_err(|e| hailog::Error::invalid(key, format!("{text:?} is not a decimal: {e}")))
+}
+
+/// An ISO-8601 time or epoch milliseconds.
+fn time(args: &Map<String, Value>, key: &str) -> hailog::Result<Option<chrono::DateTime<Utc>>> {
+    match args.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => chrono::DateTime::parse_from_rfc3339(s)
+            .map(|t| Some(t.with_timezone(&Utc)))
+            .map_err(|e| {
+                hailog::Error::invalid(key, format!("{s:?} is not an ISO-8601 time: {e}"))
+            }),
+        Some(v) => v
+            .as_i64()
+            .and_then(|ms| Utc.timestamp_millis_opt(ms).single())
+            .map(Some)
+            .ok_or_else(|| hailog::Error::invalid(key, format!("{v} is not a time"))),
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> error::Result<String> {
+    serde_json::to_value(value)
+        .and_then(|v| serde_json::to_string(&crate::usage::camel_keys(v)))
+        .map_err(|e| napi::Error::new(Code("internal"), e.to_string()))
+}
+
+fn sort_of(text: &str) -> hailog::Result<SessionSort> {
+    Ok(match text {
+        "lastEvent" => SessionSort::LastEvent,
+        "started" => SessionSort::Started,
+        "cost" => SessionSort::Cost,
+        "events" => SessionSort::Events,
+        other => {
+            return Err(hailog::Error::invalid(
+                "sort",
+                format!("expected lastEvent, started, cost or events, got {other:?}"),
+            ));
+        }
+    })
+}
+
+fn filter_of(
+    args: &Map<String, Value>,
+    now: chrono::DateTime<Utc>,
+) -> hailog::Result<SessionFilter> {
+    let mut f = SessionFilter::default();
+    if let Some(w) = opt(args, "window") {
+        f = f.window(w.parse::<Window>()?, now);
+    }
+    if let Some(t) = time(args, "since")? {
+        f.since = Some(t);
+    }
+    if let Some(t) = time(args, "until")? {
+        f.until = Some(t);
+    }
+    f.agent = opt(args, "agent");
+    f.tag = opt(args, "tag");
+    f.repo = opt(args, "repo");
+    f.model = opt(args, "model");
+    if let Some(s) = opt(args, "status") {
+        f.status = Some(s.parse()?);
+    }
+    if let Some(s) = opt(args, "sort") {
+        f.sort = sort_of(&s)?;
+    }
+    f.limit = match args.get("limit") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            v.as_u64()
+                .map(|n| n as usize)
+                .ok_or_else(|| hailog::Error::invalid("limit", format!("{v} is not a count")))?,
+        ),
+    };
+    Ok(f)
+}
+
+impl NativeRecorder {
+    fn session_op(&self, op: &str, id: &str, a: &Map<String, Value>) -> hailog::Result<String> {
+        let r = &self.inner;
+        let receipt = match op {
+            "start" => {
+                let tags: Vec<String> = match a.get("tags") {
+                    None | Some(Value::Null) => Vec::new(),
+                    Some(v) => serde_json::from_value(v.clone()).map_err(|_| {
+                        hailog::Error::invalid("tags", "expected an array of strings")
+                    })?,
+                };
+                let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
+                let metadata = match a.get("metadata") {
+                    None | Some(Value::Null) => Map::new(),
+                    Some(Value::Object(m)) => m.clone(),
+                    Some(_) => {
+                        return Err(hailog::Error::invalid("metadata", "expected an object"));
+                    }
+                };
+                r.start_session(
+                    id,
+                    opt(a, "name").as_deref(),
+                    opt(a, "agent").as_deref(),
+                    &tags,
+                    metadata,
+                )?
+            }
+            "end" => r.end_session(id, opt(a, "notes").as_deref())?,
+            "acknowledge" => r.acknowledge(id)?,
+            "pause" => r.pause(id, &need(a, "reason")?)?,
+            "resume" => r.resume(id)?,
+            "note" => r.note(id, &need(a, "text")?)?,
+            "setName" => r.set_name(id, &need(a, "name")?)?,
+            "addTag" => r.add_tag(id, &need(a, "tag")?)?,
+            "setRepo" => r.set_repo(id, &need(a, "repo")?)?,
+            "addPullRequest" => r.add_pull_request(id, &need(a, "url")?)?,
+            "addCommit" => r.add_commit(id, &need(a, "sha")?)?,
+            "setBudget" => r.set_budget(id, usd(a, "softUsd")?, usd(a, "hardUsd")?)?,
+            other => return Err(hailog::Error::invalid("op", format!("unknown {other:?}"))),
+        };
+        Ok(receipt.event_id)
+    }
+}
+
 #[napi]
 impl NativeRecorder {
     /// `db`: a SQLite file path, `":memory:"`, or null for the default path.
@@ -85,6 +245,114 @@ impl NativeRecorder {
             }
         }
         (!failures.is_empty()).then(|| Value::from(failures).to_string())
+    }
+
+    /// One session operation (`start`, `end`, `pause`, ...) with its arguments as JSON; returns
+    /// the event id of the metadata event it logged.
+    #[napi(catch_unwind)]
+    pub fn op(&self, op: String, session_id: String, args: String) -> error::Result<String> {
+        args_of(&args)
+            .and_then(|a| self.session_op(&op, &session_id, &a))
+            .map_err(error::to_js)
+    }
+
+    /// The session's budget now (spent and limits as exact decimal strings).
+    #[napi(catch_unwind)]
+    pub fn check_budget_json(&self, session_id: String) -> error::Result<String> {
+        let check = self.inner.check_budget(&session_id).map_err(error::to_js)?;
+        to_json(&check)
+    }
+
+    /// The session's status at `now` (epoch ms; now when absent), or null for an unknown one.
+    #[napi(catch_unwind)]
+    pub fn status(&self, session_id: String, now: Option<i64>) -> error::Result<Option<String>> {
+        let now = match now {
+            Some(ms) => Utc.timestamp_millis_opt(ms).single().ok_or_else(|| {
+                error::to_js(hailog::Error::invalid("now", format!("{ms} is not a time")))
+            })?,
+            None => Utc::now(),
+        };
+        let status = self.inner.status(&session_id, now).map_err(error::to_js)?;
+        Ok(status.map(|s| s.as_str().to_string()))
+    }
+
+    /// Sessions matching a filter (JSON), as a JSON array.
+    #[napi(catch_unwind)]
+    pub fn sessions_json(&self, filter: String) -> error::Result<String> {
+        let now = Utc::now();
+        let filter = args_of(&filter)
+            .and_then(|a| filter_of(&a, now))
+            .map_err(error::to_js)?;
+        let mut list = self.inner.sessions(&filter, now).map_err(error::to_js)?;
+        if let Some(limit) = filter.limit {
+            list.truncate(limit);
+        }
+        to_json(&list)
+    }
+
+    /// LLM-call totals grouped by `model`, `provider` or `agent` over a window or range.
+    #[napi(catch_unwind)]
+    pub fn stats_json(&self, options: String) -> error::Result<String> {
+        let now = Utc::now();
+        let rows = args_of(&options)
+            .and_then(|a| {
+                let by = match opt(&a, "by").as_deref() {
+                    None | Some("model") => StatsBy::Model,
+                    Some("provider") => StatsBy::Provider,
+                    Some("agent") => StatsBy::Agent,
+                    Some(other) => {
+                        return Err(hailog::Error::invalid(
+                            "by",
+                            format!("expected model, provider or agent, got {other:?}"),
+                        ));
+                    }
+                };
+                let f = filter_of(&a, now)?;
+                self.inner.usage_stats(by, f.since, f.until)
+            })
+            .map_err(error::to_js)?;
+        to_json(&rows)
+    }
+
+    /// Ends open sessions silent for longer than `max_age_seconds`; returns their ids.
+    #[napi(catch_unwind)]
+    pub fn recover_stale(&self, max_age_seconds: f64) -> error::Result<Vec<String>> {
+        if !max_age_seconds.is_finite() || max_age_seconds < 0.0 {
+            return Err(error::to_js(hailog::Error::invalid(
+                "maxAgeSeconds",
+                format!("expected a non-negative number of seconds, got {max_age_seconds}"),
+            )));
+        }
+        let age = std::time::Duration::from_secs_f64(max_age_seconds);
+        self.inner
+            .recover_stale(age, Utc::now())
+            .map_err(error::to_js)
+    }
+
+    /// One session as `json`, `csv` or `hail` text, read on the thread pool; null when unknown.
+    #[napi(ts_return_type = "Promise<string | null>")]
+    pub fn export(&self, session_id: String, format: String) -> AsyncTask<Job<Option<String>>> {
+        let rec = self.inner.clone();
+        AsyncTask::new(Job::new(move || {
+            let format = match format.as_str() {
+                "json" => ExportFormat::Json,
+                "csv" => ExportFormat::Csv,
+                "hail" => ExportFormat::Hail,
+                other => {
+                    return Err(error::to_js(hailog::Error::invalid(
+                        "format",
+                        format!("expected json, csv or hail, got {other:?}"),
+                    )));
+                }
+            };
+            let bytes = rec.export(&session_id, format).map_err(error::to_js)?;
+            bytes
+                .map(|b| {
+                    String::from_utf8(b)
+                        .map_err(|e| napi::Error::new(Code("internal"), e.to_string()))
+                })
+                .transpose()
+        }))
     }
 
     #[napi(catch_unwind)]
