@@ -5,15 +5,19 @@ Python idioms around it: a default client for the module-level ``log`` and its f
 """
 
 import atexit
+import json
 import threading
-from typing import Any, Optional
+import time
+from typing import Any, Iterable, Iterator, Optional, TypeVar
 
 from hailog import _hailog
 from hailog._hailog import *  # noqa: F403  (the native module's __all__ is the public surface)
-from hailog._hailog import Client
+from hailog._hailog import Client, HailogError, StreamParser
 
 __all__ = [name for name in _hailog.__all__ if not name.startswith("_") or name == "__version__"]
-__all__ += ["configure", "log", "flush", "close"]
+__all__ += ["configure", "log", "flush", "close", "track_stream"]
+
+_Chunk = TypeVar("_Chunk")
 
 _default: Optional[Client] = None
 _default_lock = threading.Lock()
@@ -58,6 +62,65 @@ def close() -> None:
         if _default is not None:
             _default.close()
             _default = None
+
+
+def track_stream(
+    stream: Iterable[_Chunk],
+    *,
+    session_id: str,
+    client: Optional[Client] = None,
+    provider: Optional[str] = None,
+    **fields: Any,
+) -> Iterator[_Chunk]:
+    """Wraps an SDK stream (or any iterable of chunks): yields every chunk unchanged and, when
+    the stream ends, logs one ``llm_call`` with the usage read from the chunks and the latency.
+
+    If the stream raises, the partial usage is logged with outcome ``failed`` and the exception
+    propagates; if the caller stops early, it is logged as ``cancelled``. Chunks the usage parser
+    cannot read never break the stream: the parser stops and the reason is kept in the event's
+    metadata. ``fields`` go to ``Client.log`` (``model``, ``trace_id``, ``agent``, ...).
+    """
+    target = client if client is not None else _client()
+    parser = StreamParser(provider)
+    parse_error: Optional[str] = None
+    outcome, error = "ok", None
+    started = time.monotonic()
+    try:
+        for chunk in stream:
+            if parse_error is None:
+                # Anthropic stream events carry their SSE event name as `.type`.
+                name = getattr(chunk, "type", None)
+                try:
+                    parser.feed_event(chunk, name if isinstance(name, str) else None)
+                except HailogError as exc:
+                    parse_error = str(exc)
+            yield chunk
+    except GeneratorExit:
+        outcome = "cancelled"
+        raise
+    except BaseException as exc:
+        outcome, error = "failed", f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        usage = parser.finish()
+        metadata = dict(fields.pop("metadata", None) or {})
+        if parse_error is not None:
+            metadata["usage_parse_error"] = parse_error
+        if outcome == "ok" and usage.outcome != "ok":
+            # The provider reported a failure inside the stream (an error event).
+            outcome = usage.outcome
+            error = json.dumps(usage.error) if usage.error is not None else None
+        target.log(
+            session_id=session_id,
+            provider=provider or usage.provider,
+            model=fields.pop("model", None) or usage.model,
+            usage=usage,
+            latency_ms=int((time.monotonic() - started) * 1000),
+            outcome=outcome,
+            error=error,
+            metadata=metadata or None,
+            **fields,
+        )
 
 
 atexit.register(close)
