@@ -64,3 +64,22 @@ void s
 close()
 // @ts-expect-error: sessionId is required
 new Client().log({ model: 'gpt-4o' })
+
+import { trackStream, type BudgetCheck, type Session, type SessionStatus, type StatRow } from 'hailog'
+const botSession: Session = ledger.session('bot', { name: 'n', tags: ['t'] })
+const endId: string = botSession.end()
+void endId
+const budget: BudgetCheck = ledger.checkBudget('bot')
+if (budget.state.state !== 'ok') void budget.state.limit
+const st: SessionStatus | null = ledger.status('bot', { now: new Date() })
+void st
+const rows: StatRow[] = ledger.stats({ by: 'agent', window: '7d' })
+void rows
+const exported: Promise<string | null> = ledger.export('bot', { format: 'csv' })
+void exported
+async function relay(chunks: AsyncIterable<{ type: string }>) {
+  for await (const chunk of trackStream(chunks, { sessionId: 'bot', client: ledger })) void chunk.type
+}
+void relay
+// @ts-expect-error: sessionId is required
+trackStream((async function* () {})(), {})
