@@ -23,14 +23,49 @@ use std::time::Duration;
 #[pyclass(module = "hailog", frozen)]
 pub struct Client {
     recorder: RwLock<Option<Recorder>>,
+    /// The process that opened the recorder. After `fork()` the child has a copy of this object
+    /// but not the writer thread behind it, so the copy must neither be used nor shut down.
+    pid: u32,
 }
 
 impl Client {
+    fn forked(&self) -> bool {
+        self.pid != std::process::id()
+    }
+
     fn rec(&self) -> PyResult<Recorder> {
+        if self.forked() {
+            return Err(to_py(hailog::Error::Closed(format!(
+                "this Client was opened in process {} and cannot be used after fork(); \
+                 open a new Client in the child",
+                self.pid
+            ))));
+        }
         let guard = self.recorder.read().unwrap_or_else(|p| p.into_inner());
         guard
             .clone()
             .ok_or_else(|| to_py(hailog::Error::Closed("the client is closed".into())))
+    }
+
+    /// In a forked child, shutting the copied recorder down would wait for a writer thread that
+    /// only exists in the parent; its memory is left alone instead (the parent owns the file).
+    fn abandon_if_forked(&self) -> bool {
+        if !self.forked() {
+            return false;
+        }
+        let taken = self
+            .recorder
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        std::mem::forget(taken);
+        true
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        self.abandon_if_forked();
     }
 }
 
@@ -138,6 +173,7 @@ impl Client {
         let recorder = py.detach(|| builder.open()).map_err(to_py)?;
         Ok(Client {
             recorder: RwLock::new(Some(recorder)),
+            pid: std::process::id(),
         })
     }
 
@@ -238,6 +274,9 @@ impl Client {
 
     /// Flushes and closes; later calls raise `ClosedError`. Closing twice is harmless.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
+        if self.abandon_if_forked() {
+            return Ok(());
+        }
         let taken = self
             .recorder
             .write()

@@ -6,6 +6,7 @@ Python idioms around it: a default client for the module-level ``log`` and its f
 
 import atexit
 import json
+import os
 import threading
 import time
 from typing import Any, Iterable, Iterator, Optional, TypeVar
@@ -20,16 +21,18 @@ __all__ += ["configure", "log", "flush", "close", "track_stream"]
 _Chunk = TypeVar("_Chunk")
 
 _default: Optional[Client] = None
+_default_args: tuple[Optional[str], dict[str, Any]] = (None, {})
 _default_lock = threading.Lock()
 
 
 def configure(db: Optional[str] = None, *, capture_content: bool = False, **options: Any) -> Client:
     """Sets up the default client used by ``hailog.log`` (closing a previous one)."""
-    global _default
+    global _default, _default_args
     with _default_lock:
         if _default is not None:
             _default.close()
         _default = Client(db, capture_content=capture_content, **options)
+        _default_args = (db, dict(options, capture_content=capture_content))
         return _default
 
 
@@ -39,7 +42,8 @@ def _client() -> Client:
     if client is None:
         with _default_lock:
             if _default is None:
-                _default = Client()
+                db, options = _default_args
+                _default = Client(db, **options)
             client = _default
     return client
 
@@ -123,4 +127,15 @@ def track_stream(
         )
 
 
+def _after_fork_in_child() -> None:
+    """A forked child starts without a default client: the parent's belongs to the parent's
+    writer thread, which the child does not have. The next ``hailog.log`` in the child opens its
+    own client on the same database (SQLite serialises the two writers)."""
+    global _default, _default_lock
+    _default_lock = threading.Lock()
+    _default = None
+
+
 atexit.register(close)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
