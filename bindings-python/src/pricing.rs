@@ -247,6 +247,7 @@ impl PriceTable {
 
     /// The exact cost of one request priced with this table.
     #[pyo3(signature = (model, usage, *, provider = None, at = None, batch = false, service_tier = None))]
+    #[allow(clippy::too_many_arguments)]
     fn cost(
         &self,
         py: Python<'_>,

@@ -41,12 +41,12 @@ pub fn body_bytes(py: Python<'_>, body: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> 
         return body_bytes(py, &json);
     }
     // The SDKs' own serializers write the wire names and leave out fields the API never sent.
-    if let Ok(to_json) = body.getattr("to_json") {
-        if to_json.is_callable() {
-            let kwargs = PyDict::new(py);
-            kwargs.set_item("indent", py.None())?;
-            return body_bytes(py, &to_json.call((), Some(&kwargs))?);
-        }
+    if let Ok(to_json) = body.getattr("to_json")
+        && to_json.is_callable()
+    {
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("indent", py.None())?;
+        return body_bytes(py, &to_json.call((), Some(&kwargs))?);
     }
     if let Ok(dump) = body.getattr("model_dump_json") {
         let kwargs = PyDict::new(py);
