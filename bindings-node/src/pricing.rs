@@ -9,19 +9,6 @@ use napi_derive::napi;
 use serde_json::{Map, Value, json};
 use std::sync::{Arc, RwLock};
 
-const BUCKETS: [&str; 10] = [
-    "input",
-    "cache_read",
-    "cache_write_5m",
-    "cache_write_1h",
-    "output",
-    "reasoning",
-    "input_audio",
-    "input_image",
-    "output_audio",
-    "web_search_requests",
-];
-
 fn pricing_error(err: PricingError) -> Value {
     let mut out = json!({
         "code": "pricing",
@@ -54,21 +41,9 @@ fn usage_from(value: &Value) -> Result<Usage, Value> {
         if v.is_null() {
             continue;
         }
-        if BUCKETS.contains(&key.as_str()) {
+        if let Some(slot) = usage.count_mut(key) {
             let Some(n) = v.as_u64() else {
                 return Err(invalid_usage(key, v, "expected a non-negative integer"));
-            };
-            let slot = match key.as_str() {
-                "input" => &mut usage.input,
-                "cache_read" => &mut usage.cache_read,
-                "cache_write_5m" => &mut usage.cache_write_5m,
-                "cache_write_1h" => &mut usage.cache_write_1h,
-                "output" => &mut usage.output,
-                "reasoning" => &mut usage.reasoning,
-                "input_audio" => &mut usage.input_audio,
-                "input_image" => &mut usage.input_image,
-                "output_audio" => &mut usage.output_audio,
-                _ => &mut usage.web_search_requests,
             };
             *slot = Some(n);
         } else if key == "reported_cost" {

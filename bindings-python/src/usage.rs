@@ -70,35 +70,6 @@ pub struct Usage {
     pub inner: hailog::Usage,
 }
 
-const BUCKETS: [&str; 10] = [
-    "input",
-    "cache_read",
-    "cache_write_5m",
-    "cache_write_1h",
-    "output",
-    "reasoning",
-    "input_audio",
-    "input_image",
-    "output_audio",
-    "web_search_requests",
-];
-
-fn bucket_mut<'a>(u: &'a mut hailog::Usage, name: &str) -> Option<&'a mut Option<u64>> {
-    Some(match name {
-        "input" => &mut u.input,
-        "cache_read" => &mut u.cache_read,
-        "cache_write_5m" => &mut u.cache_write_5m,
-        "cache_write_1h" => &mut u.cache_write_1h,
-        "output" => &mut u.output,
-        "reasoning" => &mut u.reasoning,
-        "input_audio" => &mut u.input_audio,
-        "input_image" => &mut u.input_image,
-        "output_audio" => &mut u.output_audio,
-        "web_search_requests" => &mut u.web_search_requests,
-        _ => return None,
-    })
-}
-
 fn count(bucket: &str, value: &Bound<'_, PyAny>) -> PyResult<Option<u64>> {
     if value.is_none() {
         return Ok(None);
@@ -130,7 +101,7 @@ impl Usage {
         let mut u = hailog::Usage::default();
         for (key, v) in dict.iter() {
             let key: String = key.extract()?;
-            if let Some(slot) = bucket_mut(&mut u, &key) {
+            if let Some(slot) = u.count_mut(&key) {
                 *slot = count(&key, &v)?;
                 continue;
             }
@@ -152,7 +123,7 @@ impl Usage {
                         &format!("usage.{key}"),
                         format!(
                             "unknown key; expected one of {}, model, provider, response_id, finish_reason, reported_cost",
-                            BUCKETS.join(", ")
+                            hailog::Usage::COUNT_FIELDS.join(", ")
                         ),
                     ));
                 }
@@ -301,8 +272,8 @@ impl Usage {
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
         let mut u = self.inner.clone();
-        for name in BUCKETS {
-            d.set_item(name, bucket_mut(&mut u, name).and_then(|s| *s))?;
+        for name in hailog::Usage::COUNT_FIELDS {
+            d.set_item(name, u.count_mut(name).and_then(|s| *s))?;
         }
         d.set_item("input_total", self.inner.input_total())?;
         d.set_item("output_total", self.inner.output_total())?;

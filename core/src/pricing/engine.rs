@@ -224,17 +224,13 @@ fn rate_of(rates: &Rates, bucket: &str) -> (Option<Decimal>, Option<&'static str
     }
 }
 
-const TOKEN_BUCKETS: [&str; 9] = [
-    "input",
-    "cache_read",
-    "cache_write_5m",
-    "cache_write_1h",
-    "output",
-    "reasoning",
-    "input_audio",
-    "input_image",
-    "output_audio",
-];
+/// The priced token buckets: every count field but the per-request web search count.
+const TOKEN_BUCKETS: [&str; 9] = {
+    let all = Usage::COUNT_FIELDS;
+    [
+        all[0], all[1], all[2], all[3], all[4], all[5], all[6], all[7], all[8],
+    ]
+};
 
 pub(crate) fn compute(
     entry: &ModelPrice,

@@ -127,6 +127,39 @@ impl Usage {
         sum(&[self.cache_write_5m, self.cache_write_1h])
     }
 
+    /// Every count field by the name bindings, price files and exports use: the token buckets
+    /// in their fixed order, then the per-request counts.
+    pub const COUNT_FIELDS: [&'static str; 10] = [
+        "input",
+        "cache_read",
+        "cache_write_5m",
+        "cache_write_1h",
+        "output",
+        "reasoning",
+        "input_audio",
+        "input_image",
+        "output_audio",
+        "web_search_requests",
+    ];
+
+    /// The count field called `name` (one of [`Usage::COUNT_FIELDS`]), for callers that set
+    /// usage by name; `None` for any other name.
+    pub fn count_mut(&mut self, name: &str) -> Option<&mut Option<u64>> {
+        Some(match name {
+            "input" => &mut self.input,
+            "cache_read" => &mut self.cache_read,
+            "cache_write_5m" => &mut self.cache_write_5m,
+            "cache_write_1h" => &mut self.cache_write_1h,
+            "output" => &mut self.output,
+            "reasoning" => &mut self.reasoning,
+            "input_audio" => &mut self.input_audio,
+            "input_image" => &mut self.input_image,
+            "output_audio" => &mut self.output_audio,
+            "web_search_requests" => &mut self.web_search_requests,
+            _ => return None,
+        })
+    }
+
     /// Token buckets as (name, value) pairs in a fixed order; used by storage and exports.
     pub fn buckets(&self) -> [(&'static str, Option<u64>); 9] {
         [
