@@ -114,7 +114,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("  name      {}", summary.name.as_deref().unwrap_or("-"));
     println!("  agent     {}", summary.agent.as_deref().unwrap_or("-"));
     println!("  repo      {}", summary.repo.as_deref().unwrap_or("-"));
-    println!("  status    {status:?}");
+    let status = status.map_or_else(|| "-".to_string(), |s| s.to_string());
+    println!("  status    {status}");
     println!("  events    {}", summary.event_count);
     println!("  requests  {}", summary.request_count);
     println!(
@@ -133,7 +134,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .unwrap_or_else(|| "-".into()),
         summary.unpriced_requests
     );
-    println!("  p50       {:?} ms", summary.latency_p50_ms);
+    let ms = |v: Option<u64>| v.map_or_else(|| "-".to_string(), |v| format!("{v} ms"));
+    println!(
+        "  latency   p50 {} / p95 {}",
+        ms(summary.latency_p50_ms),
+        ms(summary.latency_p95_ms)
+    );
     println!("  commits   {:?}", summary.commits);
     rec.close()?;
     Ok(())
