@@ -157,6 +157,42 @@ impl EventType {
         }
     }
 
+    /// The HAIL tag of this event type, as written in `{"type": ...}`.
+    pub fn tag(&self) -> &'static str {
+        match self {
+            EventType::UserMessage => "UserMessage",
+            EventType::AgentMessage => "AgentMessage",
+            EventType::SystemMessage => "SystemMessage",
+            EventType::Thinking => "Thinking",
+            EventType::ToolCall { .. } => "ToolCall",
+            EventType::ToolResult { .. } => "ToolResult",
+            EventType::FileRead { .. } => "FileRead",
+            EventType::CodeSearch { .. } => "CodeSearch",
+            EventType::FileSearch { .. } => "FileSearch",
+            EventType::FileEdit { .. } => "FileEdit",
+            EventType::FileCreate { .. } => "FileCreate",
+            EventType::FileDelete { .. } => "FileDelete",
+            EventType::ShellCommand { .. } => "ShellCommand",
+            EventType::ImageGenerate { .. } => "ImageGenerate",
+            EventType::VideoGenerate { .. } => "VideoGenerate",
+            EventType::AudioGenerate { .. } => "AudioGenerate",
+            EventType::WebSearch { .. } => "WebSearch",
+            EventType::WebFetch { .. } => "WebFetch",
+            EventType::TaskStart { .. } => "TaskStart",
+            EventType::TaskEnd { .. } => "TaskEnd",
+            EventType::Custom { .. } => "Custom",
+        }
+    }
+
+    /// The kind storage and exports name an event by: a Custom event's own kind, else its HAIL
+    /// tag.
+    pub fn kind_name(&self) -> &str {
+        match self {
+            EventType::Custom { kind } => kind,
+            other => other.tag(),
+        }
+    }
+
     pub fn is_llm_call(&self) -> bool {
         self.custom_kind() == Some(kinds::LLM_CALL)
     }

@@ -479,7 +479,7 @@ fn csv(events: &[Event]) -> Vec<u8> {
         let fields = [
             ev.event_id.clone(),
             ev.timestamp.to_rfc3339(),
-            crate::store::kind_name(&ev.event_type).to_string(),
+            ev.event_type.kind_name().to_string(),
             ev.outcome.as_str().to_string(),
             ev.trace_id.clone().unwrap_or_default(),
             ev.agent.clone().unwrap_or_default(),

@@ -236,18 +236,18 @@ pub fn is_failure(event: &Event) -> bool {
 fn tool_name(event: &Event) -> Option<&str> {
     let semantic = match &event.event_type {
         EventType::ToolCall { name } => name.as_str(),
-        EventType::FileRead { .. } => "FileRead",
-        EventType::CodeSearch { .. } => "CodeSearch",
-        EventType::FileSearch { .. } => "FileSearch",
-        EventType::FileEdit { .. } => "FileEdit",
-        EventType::FileCreate { .. } => "FileCreate",
-        EventType::FileDelete { .. } => "FileDelete",
-        EventType::ShellCommand { .. } => "ShellCommand",
-        EventType::WebSearch { .. } => "WebSearch",
-        EventType::WebFetch { .. } => "WebFetch",
-        EventType::ImageGenerate { .. } => "ImageGenerate",
-        EventType::VideoGenerate { .. } => "VideoGenerate",
-        EventType::AudioGenerate { .. } => "AudioGenerate",
+        t @ (EventType::FileRead { .. }
+        | EventType::CodeSearch { .. }
+        | EventType::FileSearch { .. }
+        | EventType::FileEdit { .. }
+        | EventType::FileCreate { .. }
+        | EventType::FileDelete { .. }
+        | EventType::ShellCommand { .. }
+        | EventType::WebSearch { .. }
+        | EventType::WebFetch { .. }
+        | EventType::ImageGenerate { .. }
+        | EventType::VideoGenerate { .. }
+        | EventType::AudioGenerate { .. }) => t.tag(),
         _ => return None,
     };
     Some(event.tool.as_deref().unwrap_or(semantic))

@@ -10,7 +10,7 @@ pub use schema::{
     ConnectionOptions, SCHEMA_VERSION, Synchronous, open_file, open_memory, open_reader,
 };
 pub use sinks::{CallbackSink, HailJsonlSink, MemorySink, Sink};
-pub use sqlite::{BatchOutcome, SessionRow, SqliteStore, kind_name, usd_of};
+pub use sqlite::{BatchOutcome, SessionRow, SqliteStore, usd_of};
 pub(crate) use sqlite::{from_micros, read_events, read_session, read_summary};
 
 use std::path::PathBuf;

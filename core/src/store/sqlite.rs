@@ -151,40 +151,13 @@ pub(crate) fn from_micros(v: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(v).unwrap_or_default()
 }
 
-/// The flat kind stored in the `kind` column: the custom kind, or the HAIL type name.
-pub fn kind_name(t: &EventType) -> &str {
-    match t {
-        EventType::Custom { kind } => kind,
-        EventType::UserMessage => "UserMessage",
-        EventType::AgentMessage => "AgentMessage",
-        EventType::SystemMessage => "SystemMessage",
-        EventType::Thinking => "Thinking",
-        EventType::ToolCall { .. } => "ToolCall",
-        EventType::ToolResult { .. } => "ToolResult",
-        EventType::FileRead { .. } => "FileRead",
-        EventType::CodeSearch { .. } => "CodeSearch",
-        EventType::FileSearch { .. } => "FileSearch",
-        EventType::FileEdit { .. } => "FileEdit",
-        EventType::FileCreate { .. } => "FileCreate",
-        EventType::FileDelete { .. } => "FileDelete",
-        EventType::ShellCommand { .. } => "ShellCommand",
-        EventType::ImageGenerate { .. } => "ImageGenerate",
-        EventType::VideoGenerate { .. } => "VideoGenerate",
-        EventType::AudioGenerate { .. } => "AudioGenerate",
-        EventType::WebSearch { .. } => "WebSearch",
-        EventType::WebFetch { .. } => "WebFetch",
-        EventType::TaskStart { .. } => "TaskStart",
-        EventType::TaskEnd { .. } => "TaskEnd",
-    }
-}
-
 fn insert_event(stmt: &mut rusqlite::CachedStatement<'_>, ev: &Event) -> rusqlite::Result<usize> {
     let usage = ev.usage.as_ref();
     stmt.execute(params![
         ev.event_id,
         ev.session_id,
         micros(ev.timestamp),
-        kind_name(&ev.event_type),
+        ev.event_type.kind_name(),
         to_json(&ev.event_type)?,
         ev.outcome.as_str(),
         ev.trace_id,
