@@ -2,27 +2,17 @@
 //! rusqlite inserting the same rows in one transaction, and the summary of a 1M-event session.
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use hailog::Event;
 use hailog::recorder::Recorder;
 use hailog::store::{ConnectionOptions, SqliteStore, open_file};
-use hailog::{Cost, Event, EventType, Usage};
-use rust_decimal::Decimal;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+#[path = "support/llm_event.rs"]
+mod llm_event;
+
 fn event(session: &str, i: u64) -> Event {
-    let mut ev = Event::new(session, EventType::custom("llm_call"));
-    ev.model = Some("gpt-4o-mini".into());
-    ev.provider = Some("openai".into());
-    ev.agent = Some("bench-bot".into());
-    ev.trace_id = Some(format!("t{}", i / 10));
-    ev.latency_ms = Some(300 + i % 500);
-    ev.usage = Some(Usage {
-        input: Some(1200 + i % 100),
-        output: Some(300),
-        ..Usage::default()
-    });
-    ev.cost = Some(Cost::reported(Decimal::new(15 + (i % 7) as i64, 5)));
-    ev
+    llm_event::llm_event(session, i, true)
 }
 
 fn log_hot_path(c: &mut Criterion) {

@@ -40,10 +40,43 @@ struct AgentLive {
     pending: Decimal,
 }
 
+/// A multiply-rotate hasher for the ledger's maps, looked up on every `log()`. SipHash's flood
+/// resistance buys nothing here: the keys are the caller's own session ids and agent names.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FastHasher(u64);
+
+impl std::hash::Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(c);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FastMap<V> = HashMap<String, V, std::hash::BuildHasherDefault<FastHasher>>;
+
 #[derive(Default)]
 pub(crate) struct Ledger {
-    sessions: HashMap<String, SessionLive>,
-    agents: HashMap<String, AgentLive>,
+    sessions: FastMap<SessionLive>,
+    agents: FastMap<AgentLive>,
     pub default_session: Limits,
     pub agent_limits: HashMap<String, Limits>,
 }

@@ -26,6 +26,11 @@ pub fn check_id(field: &str, value: &str) -> Result<()> {
             ),
         ));
     }
+    // Ids are almost always printable ASCII: a word-at-a-time scan settles them without decoding
+    // characters. Anything else takes the full check, which also finds C1 controls (U+0080-U+009F).
+    if is_printable_ascii(value.as_bytes()) {
+        return Ok(());
+    }
     if let Some((at, c)) = value.char_indices().find(|(_, c)| c.is_control()) {
         return Err(Error::invalid(
             field,
@@ -35,25 +40,47 @@ pub fn check_id(field: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
+/// Whether every byte is in 0x20..=0x7e, eight bytes per step.
+fn is_printable_ascii(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Some byte < 0x20, or some byte > 0x7e (which includes every byte with the high bit set);
+    // both tests are exact for "any byte" (bytes below n < 128 borrow only into higher bytes
+    // that the first test then flags anyway).
+    let bad = |x: u64| {
+        let below = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+        let above = (x.wrapping_add(ONES) | x) & HIGH;
+        below | above != 0
+    };
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(c);
+        if bad(u64::from_le_bytes(word)) {
+            return false;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .all(|&b| (0x20..0x7f).contains(&b))
+}
+
 fn check_opt_id(field: &str, value: Option<&String>) -> Result<()> {
     value.map_or(Ok(()), |v| check_id(field, v))
 }
 
 /// Rejects token counts no request can have.
 pub fn check_usage(usage: &Usage) -> Result<()> {
-    for (name, value) in usage
+    let largest = usage
         .buckets()
-        .into_iter()
-        .chain([("web_search_requests", usage.web_search_requests)])
-    {
-        if let Some(v) = value
-            && v > MAX_TOKENS
-        {
-            return Err(Error::invalid(
-                format!("usage.{name}"),
-                format!("{v} is not a plausible token count (limit {MAX_TOKENS})"),
-            ));
-        }
+        .iter()
+        .filter_map(|(_, v)| *v)
+        .chain(usage.web_search_requests)
+        .max()
+        .unwrap_or(0);
+    if largest > MAX_TOKENS {
+        return Err(implausible(usage));
     }
     if let Some(cost) = usage.reported_cost
         && cost.is_sign_negative()
@@ -65,6 +92,25 @@ pub fn check_usage(usage: &Usage) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The error naming the first implausible count (only built once one is known to exist).
+fn implausible(usage: &Usage) -> Error {
+    for (name, value) in usage
+        .buckets()
+        .into_iter()
+        .chain([("web_search_requests", usage.web_search_requests)])
+    {
+        if let Some(v) = value
+            && v > MAX_TOKENS
+        {
+            return Error::invalid(
+                format!("usage.{name}"),
+                format!("{v} is not a plausible token count (limit {MAX_TOKENS})"),
+            );
+        }
+    }
+    Error::invalid("usage", "a token count is not plausible")
 }
 
 /// A custom kind is a short machine name: letters, digits, `_`, `-`, `.`, `:`.
@@ -356,6 +402,30 @@ mod tests {
         assert!(check_id("session_id", &"x".repeat(256)).is_ok());
         let e = check_id("session_id", "a\nb").unwrap_err().to_string();
         assert!(e.contains("byte 1"), "{e}");
+        // DEL is ASCII, U+0085 (NEL) a C1 control reached only through the non-ASCII path.
+        let e = check_id("session_id", "ab\u{7f}").unwrap_err().to_string();
+        assert!(e.contains("byte 2"), "{e}");
+        let e = check_id("session_id", "é\u{85}").unwrap_err().to_string();
+        assert!(e.contains("byte 2"), "{e}");
+        assert!(check_id("session_id", "~ !").is_ok());
+    }
+
+    #[test]
+    fn word_scan_agrees_with_a_byte_scan_at_every_position() {
+        let slow = |b: &[u8]| b.iter().all(|&c| (0x20..0x7f).contains(&c));
+        for len in [1usize, 7, 8, 9, 16, 23, 36] {
+            for at in 0..len {
+                for byte in 0u8..=255 {
+                    let mut v = vec![b'a'; len];
+                    v[at] = byte;
+                    assert_eq!(
+                        is_printable_ascii(&v),
+                        slow(&v),
+                        "len {len} at {at} byte {byte:#x}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -93,7 +93,9 @@ impl Writer {
                     }
                     continue;
                 }
-                pending = std::mem::take(&mut st.queue);
+                // Swap rather than take: both buffers keep their capacity, so `log()` does not
+                // pay for regrowing (and copying) the queue after every batch.
+                std::mem::swap(&mut pending, &mut st.queue);
                 pending_upto = st.accepted;
                 st.flush_requested = false;
                 // Producers blocked on a full queue can go on.
@@ -109,7 +111,10 @@ impl Writer {
                     st.batches += 1;
                     st.duplicates += outcome.inserted.iter().filter(|i| !**i).count() as u64;
                     st.ledger.committed(&pending, &outcome);
+                    drop(st);
+                    // Dropping the events (freeing their strings) happens outside the lock.
                     pending.clear();
+                    pending.shrink_to(self.shared.wake_at * 2);
                     self.shared.progress.notify_all();
                 }
                 Err(e) => {
