@@ -33,5 +33,7 @@ fn main() {
         n as f64 / total.as_secs_f64()
     );
     rec.close().unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
+    if std::env::var_os("KEEP").is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

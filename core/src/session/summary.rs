@@ -316,6 +316,13 @@ impl SessionSummary {
     /// Add one event. O(1) in the number of events seen (bounded by the number of distinct
     /// models, tools, files, tags and commits, never by the event count).
     pub fn add(&mut self, event: &Event) {
+        self.fold(event);
+        self.settle();
+    }
+
+    /// [`SessionSummary::add`] without refreshing the latency percentiles, for folding a batch:
+    /// call [`SessionSummary::settle`] once after the last event.
+    pub fn fold(&mut self, event: &Event) {
         self.event_count += 1;
         self.track_time(event);
         if let Some(agent) = &event.agent
@@ -338,8 +345,6 @@ impl SessionSummary {
         self.count_usage(event);
         if let Some(ms) = event.latency_ms {
             self.latency.add(ms);
-            self.latency_p50_ms = self.latency.percentile(50);
-            self.latency_p95_ms = self.latency.percentile(95);
         }
         if is_failure(event) {
             self.error_count += 1;
@@ -351,6 +356,12 @@ impl SessionSummary {
         if let Some(op) = &event.op {
             self.apply_op(op, event.timestamp);
         }
+    }
+
+    /// Brings the latency percentiles up to date with the histogram.
+    pub fn settle(&mut self) {
+        self.latency_p50_ms = self.latency.percentile(50);
+        self.latency_p95_ms = self.latency.percentile(95);
     }
 
     fn track_time(&mut self, event: &Event) {

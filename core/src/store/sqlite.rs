@@ -7,7 +7,7 @@ use super::schema::{is_busy, retry_busy};
 use crate::event::{EventType, SessionOp};
 use crate::session::SessionSummary;
 use crate::{Cost, Event, Outcome, Usage};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -124,6 +124,7 @@ pub struct BatchOutcome {
 /// The writer's connection. Not `Sync`: it lives on the writer thread.
 pub struct SqliteStore {
     conn: Connection,
+    scratch: Box<RowScratch>,
 }
 
 const INSERT_EVENT: &str = "INSERT OR IGNORE INTO events (event_id, session_id, ts, kind, \
@@ -139,10 +140,6 @@ fn to_json<T: Serialize + ?Sized>(v: &T) -> rusqlite::Result<String> {
     serde_json::to_string(v).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
 }
 
-fn opt_json<T: Serialize>(v: Option<&T>) -> rusqlite::Result<Option<String>> {
-    v.map(to_json).transpose()
-}
-
 fn micros(ts: DateTime<Utc>) -> i64 {
     ts.timestamp_micros()
 }
@@ -151,14 +148,51 @@ pub(crate) fn from_micros(v: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(v).unwrap_or_default()
 }
 
-fn insert_event(stmt: &mut rusqlite::CachedStatement<'_>, ev: &Event) -> rusqlite::Result<usize> {
+/// Buffers the JSON columns of one row are written into, reused across rows so the writer does
+/// not allocate per event; the last event type's JSON is kept, as consecutive events share it.
+#[derive(Default)]
+struct RowScratch {
+    event_type: Option<EventType>,
+    event_type_json: Vec<u8>,
+    usage: Vec<u8>,
+    cost: Vec<u8>,
+    op: Vec<u8>,
+}
+
+/// Writes `v` as JSON into `buf` and returns it as text.
+fn json_into<'b, T: Serialize + ?Sized>(buf: &'b mut Vec<u8>, v: &T) -> rusqlite::Result<&'b str> {
+    buf.clear();
+    serde_json::to_writer(&mut *buf, v)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    std::str::from_utf8(buf).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+}
+
+fn opt_json_into<'b, T: Serialize>(
+    buf: &'b mut Vec<u8>,
+    v: Option<&T>,
+) -> rusqlite::Result<Option<&'b str>> {
+    v.map(|v| json_into(buf, v)).transpose()
+}
+
+fn insert_event(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    scratch: &mut RowScratch,
+    ev: &Event,
+) -> rusqlite::Result<usize> {
     let usage = ev.usage.as_ref();
+    if scratch.event_type.as_ref() != Some(&ev.event_type) {
+        scratch.event_type = None;
+        json_into(&mut scratch.event_type_json, &ev.event_type)?;
+        scratch.event_type = Some(ev.event_type.clone());
+    }
+    let event_type = std::str::from_utf8(&scratch.event_type_json)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     stmt.execute(params![
         ev.event_id,
         ev.session_id,
         micros(ev.timestamp),
         ev.event_type.kind_name(),
-        to_json(&ev.event_type)?,
+        event_type,
         ev.outcome.as_str(),
         ev.trace_id,
         ev.task_id,
@@ -173,9 +207,9 @@ fn insert_event(stmt: &mut rusqlite::CachedStatement<'_>, ev: &Event) -> rusqlit
         usd(ev.cost.as_ref()).map(|d| d.to_string()),
         usage.and_then(Usage::input_total).map(|v| v as i64),
         usage.and_then(Usage::output_total).map(|v| v as i64),
-        opt_json(usage)?,
-        opt_json(ev.cost.as_ref())?,
-        opt_json(ev.op.as_ref())?,
+        opt_json_into(&mut scratch.usage, usage)?,
+        opt_json_into(&mut scratch.cost, ev.cost.as_ref())?,
+        opt_json_into(&mut scratch.op, ev.op.as_ref())?,
         if ev.content.is_empty() {
             None
         } else {
@@ -312,7 +346,10 @@ pub(crate) fn read_events(conn: &Connection, session_id: &str) -> rusqlite::Resu
 
 impl SqliteStore {
     pub fn new(conn: Connection) -> Self {
-        SqliteStore { conn }
+        SqliteStore {
+            conn,
+            scratch: Box::default(),
+        }
     }
 
     pub fn connection(&self) -> &Connection {
@@ -351,11 +388,11 @@ impl SqliteStore {
         // Sessions in first-touch order, so the write-back order is deterministic.
         let mut touched: Vec<(SessionRow, Fresh, SessionSummary)> = Vec::new();
         let mut index: HashMap<&str, usize> = HashMap::new();
-        let mut spend: Vec<((String, String), Decimal)> = Vec::new();
+        let mut spend: Vec<(String, i32, Decimal)> = Vec::new();
         {
             let mut stmt = tx.prepare_cached(INSERT_EVENT)?;
             for ev in events {
-                let stored = insert_event(&mut stmt, ev)? == 1;
+                let stored = insert_event(&mut stmt, &mut self.scratch, ev)? == 1;
                 inserted.push(stored);
                 if !stored {
                     continue;
@@ -374,22 +411,31 @@ impl SqliteStore {
                 };
                 let (row, fresh, summary) = &mut touched[slot];
                 row.apply(ev, fresh);
-                summary.add(ev);
+                summary.fold(ev);
                 if let (Some(total), Some(agent)) = (
                     usd(ev.cost.as_ref()),
                     ev.agent.as_ref().or(row.agent.as_ref()),
                 ) {
-                    let key = (agent.clone(), ev.timestamp.format("%Y-%m-%d").to_string());
-                    match spend.iter_mut().find(|(k, _)| *k == key) {
-                        Some((_, sum)) => *sum += total,
-                        None => spend.push((key, total)),
+                    // Formatting the day is costly: compare day numbers, format once per entry.
+                    let day = ev.timestamp.num_days_from_ce();
+                    match spend
+                        .iter_mut()
+                        .find(|(a, d, _)| *d == day && a.as_str() == agent.as_str())
+                    {
+                        Some((_, _, sum)) => *sum += total,
+                        None => spend.push((agent.clone(), day, total)),
                     }
                 }
             }
         }
-        for (row, fresh, summary) in &touched {
+        for (row, fresh, summary) in &mut touched {
+            summary.settle();
             write_session(&tx, row, fresh, summary)?;
         }
+        let spend = spend.into_iter().map(|(agent, day, total)| {
+            let day = ev_day(day);
+            ((agent, day), total)
+        });
         let mut agent_days = Vec::with_capacity(spend.len());
         for ((agent, day), add) in spend {
             let stored: Option<String> = tx
@@ -423,6 +469,13 @@ impl SqliteStore {
             source,
         })
     }
+}
+
+/// The `YYYY-MM-DD` key of a day counted from the Common Era.
+fn ev_day(days_from_ce: i32) -> String {
+    chrono::NaiveDate::from_num_days_from_ce_opt(days_from_ce)
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
 }
 
 /// The stored summary of a session (kept incrementally by the writer).
