@@ -7,6 +7,7 @@
 pub mod error;
 pub mod event;
 pub mod hail;
+pub mod import;
 pub mod pricing;
 pub mod recorder;
 pub mod session;

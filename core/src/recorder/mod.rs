@@ -2,16 +2,20 @@
 //! ledger (budgets) and queues; one writer thread makes events durable in batches.
 
 mod budget;
+mod lookup;
 mod query;
 mod validate;
 mod writer;
 
 pub use budget::Limits;
+pub use lookup::{DayUsage, MAX_CANDIDATES, RefMatch};
 pub use query::{
     AgentDay, ExportFormat, SessionFilter, SessionListing, SessionSort, StatRow, StatsBy,
     TraceBreakdown, Window,
 };
-pub use validate::{KNOWN_KINDS, MAX_ID_BYTES, MAX_TOKENS, check_id, event_type_for, redact};
+pub use validate::{
+    KNOWN_KINDS, MAX_ID_BYTES, MAX_TOKENS, check_event, check_id, event_type_for, redact,
+};
 
 use crate::event::{SessionOp, kinds};
 use crate::pricing::{CostOptions, PriceTable};

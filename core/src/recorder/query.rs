@@ -471,10 +471,26 @@ fn csv_field(out: &mut String, v: &str) {
 }
 
 fn csv(events: &[Event]) -> Vec<u8> {
-    let mut out = String::from(
-        "event_id,timestamp,kind,outcome,trace_id,agent,provider,model,input_tokens,output_tokens,cost_usd,latency_ms,error\n",
-    );
+    csv_with(events, false, true)
+}
+
+/// CSV rows of `events`; `session_column` adds a leading `session_id` column (exports of several
+/// sessions), `header` writes the header line first.
+pub(super) fn csv_with(events: &[Event], session_column: bool, header: bool) -> Vec<u8> {
+    let mut out = String::new();
+    if header {
+        if session_column {
+            out.push_str("session_id,");
+        }
+        out.push_str(
+            "event_id,timestamp,kind,outcome,trace_id,agent,provider,model,input_tokens,output_tokens,cost_usd,latency_ms,error\n",
+        );
+    }
     for ev in events {
+        if session_column {
+            csv_field(&mut out, &ev.session_id);
+            out.push(',');
+        }
         let usage = ev.usage.as_ref();
         let fields = [
             ev.event_id.clone(),
