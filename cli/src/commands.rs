@@ -619,10 +619,14 @@ fn stats(rec: &Recorder, args: &crate::StatsArgs, json: bool) -> Result<()> {
     let now = Utc::now();
     let since = window_of(args.period).since(now);
     // (key, requests, failures, input, output, cost, unpriced)
+    let days = match args.by {
+        crate::By::Day => Some(rec.daily_usage(since, None)?),
+        _ => None,
+    };
     let rows: Vec<(String, u64, u64, u64, u64, Decimal, u64)> = match args.by {
-        crate::By::Day => rec
-            .daily_usage(since, None)?
-            .into_iter()
+        crate::By::Day => days
+            .iter()
+            .flatten()
             .map(|d| {
                 let t = &d.tokens;
                 let input = [
@@ -640,8 +644,9 @@ fn stats(rec: &Recorder, args: &crate::StatsArgs, json: bool) -> Result<()> {
                     .iter()
                     .map(|v| v.unwrap_or(0))
                     .sum();
+                let day = d.day.clone();
                 (
-                    d.day, d.requests, d.failures, input, output, d.cost_usd, d.unpriced,
+                    day, d.requests, d.failures, input, output, d.cost_usd, d.unpriced,
                 )
             })
             .collect(),
@@ -684,8 +689,9 @@ fn stats(rec: &Recorder, args: &crate::StatsArgs, json: bool) -> Result<()> {
             .iter()
             .map(|r| json!({"key": r.0, "requests": r.1, "failures": r.2, "input_tokens": r.3, "output_tokens": r.4, "cost_usd": r.5, "unpriced": r.6}))
             .collect();
+        // By day, each day's tokens per bucket and models are listed too.
         print_json(json!({
-            "period": period, "by": by_name, "since": since, "rows": out,
+            "period": period, "by": by_name, "since": since, "rows": out, "days": days,
             "totals": {"requests": total.0, "failures": total.1, "input_tokens": total.2, "output_tokens": total.3, "cost_usd": total.4, "unpriced": total.5},
         }));
         return Ok(());

@@ -3,6 +3,7 @@
 
 mod common;
 mod hail;
+mod import;
 mod pricing;
 mod recorder;
 mod session;
