@@ -142,7 +142,8 @@ impl HailError {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct HailWarning {
     pub line: u64,
-    /// A stable kind: `timestamp_backwards`, `event_after_stats`, `stats_mismatch`.
+    /// A stable kind: `timestamp_backwards`, `event_after_stats`, `stats_mismatch`,
+    /// `torn_last_line`.
     pub kind: String,
     pub message: String,
 }

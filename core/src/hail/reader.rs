@@ -23,6 +23,10 @@ pub struct ReadOptions {
     pub check_duplicate_ids: bool,
     /// At most this many warnings are kept; the rest are counted in `warnings_dropped`.
     pub max_warnings: usize,
+    /// Skip, with a `torn_last_line` warning, a last line that has no newline and does not
+    /// parse: what a writer killed mid-append leaves. Off by default: a strict reader reports
+    /// it as `truncated`.
+    pub skip_torn_last_line: bool,
 }
 
 impl Default for ReadOptions {
@@ -31,6 +35,7 @@ impl Default for ReadOptions {
             max_line_bytes: 16 << 20,
             check_duplicate_ids: true,
             max_warnings: 1000,
+            skip_torn_last_line: false,
         }
     }
 }
@@ -368,6 +373,18 @@ impl<R: BufRead> Reader<R> {
             if bytes.is_empty() {
                 continue;
             }
+            if !newline
+                && self.opts.skip_torn_last_line
+                && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_err()
+            {
+                let len = bytes.len();
+                self.warn(
+                    line,
+                    "torn_last_line",
+                    format!("the last line ({len} bytes, no newline) is incomplete; skipped"),
+                );
+                return self.end();
+            }
             if self.dialect == Dialect::Hail01 {
                 let value: Value =
                     serde_json::from_slice(bytes).map_err(|e| self.classify(&e, newline, None))?;
@@ -596,5 +613,40 @@ mod tests {
         assert_eq!((e.kind(), e.line()), ("line_too_long", 2));
         assert!(r.buf.capacity() <= 2048);
         assert!(r.next().is_none(), "the reader stops after an error");
+    }
+
+    #[test]
+    fn a_torn_last_line_is_skipped_with_a_warning_only_when_asked() {
+        let whole = event("b", "2026-03-04T03:52:41Z");
+        let a = event("a", "2026-03-04T03:52:40Z");
+        let opts = ReadOptions {
+            skip_torn_last_line: true,
+            ..ReadOptions::default()
+        };
+        // Cut inside the JSON and inside a multi-byte character: both are torn writes.
+        let torn_utf8 = format!("{HEADER}\n{a}\n{{\"type\":\"event\",\"event_id\":\"\u{e9}");
+        let torn_utf8 = &torn_utf8.as_bytes()[..torn_utf8.len() - 1];
+        for text in [
+            format!("{HEADER}\n{a}\n{}", &whole[..50]).into_bytes(),
+            torn_utf8.to_vec(),
+        ] {
+            let mut r = Reader::with_options(&text[..], opts.clone()).unwrap();
+            let ids: Vec<String> = r.by_ref().map(|e| e.unwrap().event_id).collect();
+            assert_eq!(ids, ["a"]);
+            assert_eq!(r.warnings().len(), 1);
+            assert_eq!(
+                (r.warnings()[0].kind.as_str(), r.warnings()[0].line),
+                ("torn_last_line", 3)
+            );
+
+            // The strict default still refuses the file.
+            let e = err_of(&text);
+            assert!(matches!(e.kind(), "truncated" | "invalid_utf8"), "{e}");
+        }
+        // A complete last line without its newline is an event, not a torn line.
+        let text = format!("{HEADER}\n{a}\n{whole}");
+        let mut r = Reader::with_options(text.as_bytes(), opts).unwrap();
+        assert_eq!(r.by_ref().filter(|e| e.is_ok()).count(), 2);
+        assert!(r.warnings().is_empty());
     }
 }

@@ -68,6 +68,10 @@ impl Writer {
     pub fn run(mut self) {
         let mut pending: Vec<Event> = Vec::new();
         let mut pending_upto = 0u64;
+        // The database outcome of `pending` once committed and how many sinks took it, so a
+        // retry after a sink failure resumes at the failed sink instead of committing again
+        // (which would find only duplicates and deliver nothing).
+        let mut committed: Option<(BatchOutcome, usize)> = None;
         loop {
             let mut st = self.shared.lock();
             if pending.is_empty() {
@@ -103,7 +107,7 @@ impl Writer {
             }
             drop(st);
 
-            match self.store(&mut pending) {
+            match self.store(&mut pending, &mut committed) {
                 Ok(outcome) => {
                     let mut st = self.shared.lock();
                     st.durable = pending_upto;
@@ -135,11 +139,37 @@ impl Writer {
         }
     }
 
-    fn store(&mut self, batch: &mut [Event]) -> Result<BatchOutcome, StorageError> {
+    fn store(
+        &mut self,
+        batch: &mut [Event],
+        committed: &mut Option<(BatchOutcome, usize)>,
+    ) -> Result<BatchOutcome, StorageError> {
+        let (outcome, mut done) = match committed.take() {
+            Some(resume) => resume,
+            None => (self.commit(batch)?, 0),
+        };
+        if done < self.sinks.len() {
+            let fresh: Vec<&Event> = batch
+                .iter()
+                .zip(&outcome.inserted)
+                .filter_map(|(e, new)| new.then_some(e))
+                .collect();
+            while let Some(sink) = self.sinks.get_mut(done).filter(|_| !fresh.is_empty()) {
+                if let Err(e) = sink.write(&fresh).and_then(|()| sink.flush()) {
+                    *committed = Some((outcome, done));
+                    return Err(e);
+                }
+                done += 1;
+            }
+        }
+        Ok(outcome)
+    }
+
+    fn commit(&mut self, batch: &mut [Event]) -> Result<BatchOutcome, StorageError> {
         for ev in batch.iter_mut() {
             redact_event(ev, self.capture_content);
         }
-        let outcome = match &mut self.db {
+        Ok(match &mut self.db {
             WriterDb::Owned(store) => store.write_batch(batch)?,
             WriterDb::Shared(store) => store
                 .lock()
@@ -152,21 +182,7 @@ impl Writer {
                     .collect(),
                 ..BatchOutcome::default()
             },
-        };
-        if !self.sinks.is_empty() {
-            let fresh: Vec<&Event> = batch
-                .iter()
-                .zip(&outcome.inserted)
-                .filter_map(|(e, new)| new.then_some(e))
-                .collect();
-            if !fresh.is_empty() {
-                for sink in &mut self.sinks {
-                    sink.write(&fresh)?;
-                    sink.flush()?;
-                }
-            }
-        }
-        Ok(outcome)
+        })
     }
 }
 

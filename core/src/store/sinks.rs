@@ -98,6 +98,9 @@ pub struct HailJsonlSink {
     dir: std::path::PathBuf,
     open: std::collections::HashMap<String, std::fs::File>,
     buf: Vec<u8>,
+    /// Length of each file touched by the current `write` before it started, so a failed
+    /// write can be undone and the writer's retry of the same events appends them once.
+    started: Vec<(String, u64)>,
 }
 
 /// The most files the sink keeps open; beyond that it closes them all and reopens on demand.
@@ -109,6 +112,7 @@ impl HailJsonlSink {
             dir: dir.into(),
             open: std::collections::HashMap::new(),
             buf: Vec::with_capacity(4096),
+            started: Vec::new(),
         }
     }
 
@@ -142,10 +146,12 @@ impl HailJsonlSink {
             };
             let mut file = std::fs::OpenOptions::new()
                 .create(true)
+                .read(true)
                 .append(true)
                 .open(&path)
                 .map_err(io)?;
-            if file.metadata().map_err(io)?.len() == 0 {
+            let len = cut_torn_tail(&mut file).map_err(io)?;
+            if len == 0 {
                 let agent = crate::hail::Agent {
                     provider: ev.provider.clone().unwrap_or_else(|| "unknown".into()),
                     model: ev.model.clone().unwrap_or_else(|| "unknown".into()),
@@ -175,19 +181,71 @@ impl Sink for HailJsonlSink {
     }
 
     fn write(&mut self, events: &[&Event]) -> Result<(), StorageError> {
+        self.started.clear();
+        let mut buf = std::mem::take(&mut self.buf);
+        let result = self.append_all(events, &mut buf);
+        self.buf = buf;
+        if result.is_err() {
+            // All or nothing: cut each touched file back to where this write found it, so the
+            // retry neither duplicates the lines that made it nor appends after half a line.
+            // The handles are dropped so the next open checks the tail again if a cut failed.
+            for (session, len) in std::mem::take(&mut self.started) {
+                self.open.remove(&session);
+                let path = self.path_of(&session);
+                if let Ok(file) = std::fs::OpenOptions::new().write(true).open(path) {
+                    let _ = file.set_len(len);
+                }
+            }
+        }
+        result
+    }
+}
+
+impl HailJsonlSink {
+    fn append_all(&mut self, events: &[&Event], buf: &mut Vec<u8>) -> Result<(), StorageError> {
         use std::io::Write;
         for ev in events {
-            let mut buf = std::mem::take(&mut self.buf);
             buf.clear();
-            crate::hail::write_event_line(ev, &mut buf);
+            crate::hail::write_event_line(ev, buf);
             let path = self.path_of(&ev.session_id);
-            let result = self.file(ev).and_then(|f| {
-                f.write_all(&buf)
-                    .map_err(|source| StorageError::Io { path, source })
-            });
-            self.buf = buf;
-            result?;
+            let io = |source| StorageError::Io {
+                path: path.clone(),
+                source,
+            };
+            let first_touch = !self.started.iter().any(|(s, _)| *s == ev.session_id);
+            let file = self.file(ev)?;
+            if first_touch {
+                let len = file.metadata().map_err(&io)?.len();
+                self.started.push((ev.session_id.clone(), len));
+            }
+            let file = self.file(ev)?;
+            file.write_all(buf).map_err(io)?;
         }
         Ok(())
     }
+}
+
+/// Cuts a file back to its last newline when a writer died in the middle of a line (kill -9,
+/// disk full), so the next line starts clean instead of gluing onto half a line. Returns the
+/// length after the cut.
+fn cut_torn_tail(file: &mut std::fs::File) -> std::io::Result<u64> {
+    use std::io::{Read, Seek, SeekFrom};
+    let len = file.metadata()?.len();
+    let mut end = len;
+    let mut block = vec![0u8; 64 << 10];
+    while end > 0 {
+        let start = end.saturating_sub(block.len() as u64);
+        let chunk = &mut block[..(end - start) as usize];
+        file.seek(SeekFrom::Start(start))?;
+        file.read_exact(chunk)?;
+        if let Some(i) = memchr::memrchr(b'\n', chunk) {
+            end = start + i as u64 + 1;
+            break;
+        }
+        end = start;
+    }
+    if end != len {
+        file.set_len(end)?;
+    }
+    Ok(end)
 }

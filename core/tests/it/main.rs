@@ -6,5 +6,6 @@ mod hail;
 mod import;
 mod pricing;
 mod recorder;
+mod reliability;
 mod session;
 mod usage;
