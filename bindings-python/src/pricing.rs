@@ -63,7 +63,7 @@ impl Cost {
     fn breakdown<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
         for (bucket, amount) in &self.inner.breakdown {
-            d.set_item(bucket, decimal(py, amount)?)?;
+            d.set_item(bucket.as_str(), decimal(py, amount)?)?;
         }
         Ok(d)
     }
@@ -84,7 +84,7 @@ impl Cost {
     /// The tiers, modifiers, resolutions and fallbacks applied.
     #[getter]
     fn rules(&self) -> Vec<String> {
-        self.inner.rules.clone()
+        self.inner.rules.iter().map(|r| r.to_string()).collect()
     }
 
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {

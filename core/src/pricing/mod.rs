@@ -2,6 +2,7 @@
 //! aliases, long-context tiers, service-tier modifiers, user overrides and LiteLLM's price file.
 
 mod engine;
+mod inline;
 mod litellm;
 mod model;
 mod parse;
@@ -9,6 +10,7 @@ mod resolve;
 mod table;
 
 pub use engine::MAX_TOKENS_PER_BUCKET;
+pub use inline::{InlineList, SharedStr};
 pub use model::{LongContextTier, ModelPrice, Modifier, PriceSheet, Rates, TierBasis, TierMode};
 pub use resolve::{MatchKind, ResolvedModel};
 pub use table::{CostOptions, PriceTable};
@@ -29,37 +31,50 @@ pub enum Provenance {
     Unpriced,
 }
 
+/// Amount per usage bucket. Room for six buckets inline: a typical request (input, cache
+/// read and write, output, reasoning) is priced without allocating.
+pub type Breakdown = InlineList<(SharedStr, Decimal), 6>;
+
+/// The tiers, modifiers, resolutions and fallbacks applied to a cost.
+pub type Rules = InlineList<SharedStr, 4>;
+
+// Text fields are `SharedStr` and lists `InlineList`s, so computing a cost for a resolved model
+// does not allocate; they read as `&str` and slices and serialize like `String`s and `Vec`s.
+// (A plain comment: the doc comment below is also the JSON Schema's description.)
 /// The exact cost of one request. No floating point is involved anywhere.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Cost {
     /// Total in `currency`; `None` when unpriced.
     pub total: Option<Decimal>,
-    pub currency: String,
+    pub currency: SharedStr,
     /// Amount per usage bucket (same names as [`crate::Usage::buckets`]).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub breakdown: Vec<(String, Decimal)>,
+    #[serde(default, skip_serializing_if = "Breakdown::is_empty")]
+    pub breakdown: Breakdown,
     pub provenance: Provenance,
     /// Version of the table that priced it (computed costs only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub table_version: Option<String>,
+    pub table_version: Option<SharedStr>,
     /// The canonical model id the request resolved to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub model: Option<String>,
+    pub model: Option<SharedStr>,
     /// The tier or rule applied, e.g. `long_context>200000:whole_request`, `batch`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub rules: Vec<String>,
+    #[serde(default, skip_serializing_if = "Rules::is_empty")]
+    pub rules: Rules,
 }
+
+/// The currency of every built-in price.
+pub(crate) const USD: SharedStr = SharedStr::from_static("USD");
 
 impl Cost {
     pub fn unpriced() -> Self {
         Cost {
             total: None,
-            currency: "USD".into(),
-            breakdown: Vec::new(),
+            currency: USD,
+            breakdown: Breakdown::new(),
             provenance: Provenance::Unpriced,
             table_version: None,
             model: None,
-            rules: Vec::new(),
+            rules: Rules::new(),
         }
     }
 

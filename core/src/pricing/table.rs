@@ -1,11 +1,12 @@
 //! [`PriceTable`]: the built-in table, loading and merging user and LiteLLM tables, run-time
 //! overrides, resolution with its cache, and the entry valid at a given time.
 
+use super::engine::{Labels, Priced};
 use super::model::ModelPrice;
 use super::resolve::{
     Index, MatchKind, Resolution, ResolvedModel, canonical_provider, resolve_uncached,
 };
-use super::{Cost, PricingError, engine, litellm, parse};
+use super::{Cost, PricingError, SharedStr, engine, litellm, parse};
 use crate::Usage;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -36,22 +37,26 @@ pub(crate) struct Group {
     pub id: String,
     pub aliases: Vec<String>,
     pub entries: Vec<ModelPrice>,
+    /// The rule text of each entry (same order), rebuilt with the index.
+    pub labels: Vec<Labels>,
 }
 
 impl Group {
     /// The entry valid at `at`: the latest one that started at or before it. A time before the
     /// first entry gets the first entry, so a request made on release day is still priced.
     pub(crate) fn entry_at(&self, at: Option<DateTime<Utc>>) -> &ModelPrice {
-        let last = self.entries.len() - 1;
-        if last == 0 {
-            return &self.entries[0];
+        &self.entries[self.position_at(at)]
+    }
+
+    fn position_at(&self, at: Option<DateTime<Utc>>) -> usize {
+        if self.entries.len() == 1 {
+            return 0;
         }
         let at = at.unwrap_or_else(Utc::now);
-        let i = self
-            .entries
+        self.entries
             .iter()
-            .rposition(|e| e.effective_from.is_none_or(|f| f <= at));
-        &self.entries[i.unwrap_or(0)]
+            .rposition(|e| e.effective_from.is_none_or(|f| f <= at))
+            .unwrap_or(0)
     }
 }
 
@@ -59,8 +64,67 @@ impl Group {
 /// provider hint.
 #[derive(Debug, Default)]
 struct Cache {
-    plain: HashMap<Box<str>, Resolution>,
-    by_provider: HashMap<Box<str>, HashMap<Box<str>, Resolution>>,
+    plain: HashMap<Box<str>, Resolution, NameHash>,
+    by_provider: HashMap<Box<str>, HashMap<Box<str>, Resolution, NameHash>, NameHash>,
+}
+
+/// The cache's hash of model names: a multiply-rotate over 8-byte words, several times cheaper
+/// than the standard SipHash on names of 10 to 50 bytes, which matters because a repeated cost
+/// is little more than this probe. Each cache draws a random seed, so whoever picks the names
+/// cannot predict collisions, and the cache's size cap bounds the damage if they find some.
+#[derive(Debug, Clone)]
+struct NameHash {
+    seed: u64,
+}
+
+impl Default for NameHash {
+    fn default() -> Self {
+        NameHash {
+            seed: std::hash::BuildHasher::hash_one(&std::hash::RandomState::new(), 0u64),
+        }
+    }
+}
+
+impl std::hash::BuildHasher for NameHash {
+    type Hasher = NameHasher;
+    fn build_hasher(&self) -> NameHasher {
+        NameHasher(self.seed)
+    }
+}
+
+struct NameHasher(u64);
+
+impl NameHasher {
+    const K: u64 = 0xf135_7aea_2e62_a9c5;
+
+    fn word(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(Self::K);
+    }
+}
+
+impl std::hash::Hasher for NameHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.word(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        let mut w = [0u8; 8];
+        w[..rest.len()].copy_from_slice(rest);
+        // The length keeps `ab` + padding apart from `ab\0`.
+        self.word(u64::from_le_bytes(w) ^ ((bytes.len() as u64) << 56));
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.word(u64::from(i));
+    }
+
+    fn finish(&self) -> u64 {
+        // The multiply mixes upward; bring the well-mixed high bits down to the bucket index.
+        self.0.rotate_left(26)
+    }
 }
 
 impl Cache {
@@ -100,7 +164,7 @@ const CACHE_LIMIT: usize = 8192;
 /// `Arc`; every method takes `&self` except the mutators, which clear the cache.
 #[derive(Debug)]
 pub struct PriceTable {
-    version: String,
+    version: SharedStr,
     groups: Vec<Group>,
     providers: Vec<String>,
     index: Index,
@@ -140,7 +204,7 @@ impl PriceTable {
     /// A table with no models; every model is unpriced.
     pub fn empty(version: impl Into<String>) -> PriceTable {
         PriceTable {
-            version: version.into(),
+            version: SharedStr::interned(&version.into()),
             groups: Vec::new(),
             providers: Vec::new(),
             index: Index::default(),
@@ -208,6 +272,7 @@ impl PriceTable {
                         id: entry.id.clone(),
                         aliases: entry.aliases.clone(),
                         entries: vec![entry],
+                        labels: Vec::new(),
                     });
                 }
             }
@@ -230,7 +295,7 @@ impl PriceTable {
                 None => self.groups.push(g),
             }
         }
-        self.version = format!("{}+{}", self.version, other.version);
+        self.version = SharedStr::interned(&format!("{}+{}", self.version, other.version));
         self.reindex();
     }
 
@@ -255,6 +320,7 @@ impl PriceTable {
                 id: entry.id.clone(),
                 aliases: entry.aliases.clone(),
                 entries: vec![entry],
+                labels: Vec::new(),
             }),
         }
         self.reindex();
@@ -300,15 +366,15 @@ impl PriceTable {
             return Ok(Cost::unpriced());
         };
         let group = &self.groups[g as usize];
-        let entry = group.entry_at(opts.at);
-        engine::compute(
-            entry,
-            group.entries.len() > 1,
+        let i = group.position_at(opts.at);
+        let priced = Priced {
+            entry: &group.entries[i],
+            labels: &group.labels[i],
+            dated: group.entries.len() > 1,
             matched,
-            &self.version,
-            usage,
-            opts,
-        )
+            version: &self.version,
+        };
+        engine::compute(priced, usage, opts)
     }
 
     /// The table's version: the built-in table's date, `custom`, or `litellm-<crc32>`, joined
@@ -389,6 +455,7 @@ impl PriceTable {
     fn reindex(&mut self) {
         for g in &mut self.groups {
             g.entries.sort_by_key(|e| e.effective_from);
+            g.labels = g.entries.iter().map(Labels::new).collect();
         }
         let mut index = Index::default();
         for (i, g) in self.groups.iter().enumerate() {
