@@ -358,7 +358,7 @@ def render(rows: list, rounds: int, started: str, commit: str) -> str:
                 r = statistics.median(ours.values) / med
                 ratio = f"{r:.3g}"
                 faster = r if row.higher_is_better else 1 / r
-                verdict = f"{faster:.3g}× faster" if faster >= 1 else f"{1 / faster:.3g}× slower"
+                verdict = f"{fmt(faster)}× faster" if faster >= 1 else f"{fmt(1 / faster)}× slower"
             rss = f"{statistics.median(c.rss_kib) / 1024:.0f} MiB" if c.rss_kib else "—"
             lines.append(
                 f"| {c.name} | {fmt(med)} {row.unit} | {fmt(min(c.values))}–{fmt(max(c.values))} | {ratio} | {verdict} | {rss} |"
