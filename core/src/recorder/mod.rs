@@ -924,13 +924,22 @@ impl LlmCall {
     /// The event this call is logged as. Model, provider, request id and outcome fall back to
     /// what the usage says.
     pub fn into_event(self) -> Result<Event> {
-        let mut ev = Event::new(self.session_id, EventType::custom(kinds::LLM_CALL));
-        if let Some(id) = self.event_id {
-            ev.event_id = id;
-        }
-        if let Some(ts) = self.timestamp {
-            ev.timestamp = ts;
-        }
+        // A fresh id and clock reading only when the caller gave none; the id is encoded
+        // straight into its buffer rather than through the formatting machinery.
+        let event_id = self.event_id.unwrap_or_else(|| {
+            let mut buf = uuid::Uuid::encode_buffer();
+            uuid::Uuid::now_v7()
+                .hyphenated()
+                .encode_lower(&mut buf)
+                .to_owned()
+        });
+        let timestamp = self.timestamp.unwrap_or_else(chrono::Utc::now);
+        let mut ev = Event::with_id(
+            self.session_id,
+            event_id,
+            timestamp,
+            EventType::custom(kinds::LLM_CALL),
+        );
         let usage = self.usage;
         ev.model = self
             .model
