@@ -13,7 +13,7 @@ use hailog::recorder::{
 };
 use hailog::session::SessionStatus;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyDict, PyList, PyString};
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::RwLock;
@@ -86,6 +86,40 @@ fn usage_arg(
                 .map_err(|e| to_py(e.into()))
         }
     }
+}
+
+/// How many recently seen strings [`recent_str`] remembers per thread.
+const RECENT_STRS: usize = 8;
+
+thread_local! {
+    /// Strings a bot passes on every call (its session id, model, provider, agent) are usually
+    /// the same objects each time; their UTF-8 is kept here, keyed by object identity.
+    static RECENT: std::cell::RefCell<Vec<(Py<PyString>, String)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The text of a Python string. Converting it under the stable ABI of Python 3.9 builds a
+/// bytes object each time, so the text of the last few string objects seen is reused instead
+/// (strings are immutable and the entry keeps its object alive, so identity implies equality).
+fn recent_str(s: &Bound<'_, PyString>) -> PyResult<String> {
+    let hit = RECENT.with(|r| {
+        r.borrow()
+            .iter()
+            .find(|(obj, _)| s.is(obj))
+            .map(|(_, text)| text.clone())
+    });
+    if let Some(text) = hit {
+        return Ok(text);
+    }
+    let text = s.to_cow()?.into_owned();
+    RECENT.with(|r| {
+        let mut r = r.borrow_mut();
+        if r.len() == RECENT_STRS {
+            r.remove(0);
+        }
+        r.push((s.clone().unbind(), text.clone()));
+    });
+    Ok(text)
 }
 
 /// A dict of JSON values as a JSON object; each value goes through `json.dumps` so anything the
@@ -186,16 +220,16 @@ impl Client {
     fn log(
         &self,
         py: Python<'_>,
-        session_id: String,
+        session_id: &Bound<'_, PyString>,
         kind: &str,
-        provider: Option<String>,
-        model: Option<String>,
+        provider: Option<&Bound<'_, PyString>>,
+        model: Option<&Bound<'_, PyString>>,
         usage: Option<&Bound<'_, PyAny>>,
         response: Option<&Bound<'_, PyAny>>,
         latency_ms: Option<u64>,
         outcome: &str,
-        trace_id: Option<String>,
-        agent: Option<String>,
+        trace_id: Option<&Bound<'_, PyString>>,
+        agent: Option<&Bound<'_, PyString>>,
         tool: Option<String>,
         text: Option<String>,
         error: Option<String>,
@@ -208,6 +242,10 @@ impl Client {
         let outcome = Outcome::from_str(outcome).map_err(to_py)?;
         let timestamp = timestamp.map(|t| time_arg(t, "timestamp")).transpose()?;
         let usage = usage_arg(py, usage, response)?;
+        let session_id = recent_str(session_id)?;
+        let opt = |s: Option<&Bound<'_, PyString>>| s.map(recent_str).transpose();
+        let (provider, model) = (opt(provider)?, opt(model)?);
+        let (trace_id, agent) = (opt(trace_id)?, opt(agent)?);
         let mut event = if kind == hailog::event::kinds::LLM_CALL {
             LlmCall {
                 session_id,

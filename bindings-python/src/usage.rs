@@ -77,12 +77,28 @@ fn count(bucket: &str, value: &Bound<'_, PyAny>) -> PyResult<Option<u64>> {
     if value.is_instance_of::<pyo3::types::PyBool>() {
         return Err(invalid_bucket(bucket, "expected a token count, got a bool"));
     }
+    // The common case, a small non-negative int, converts directly; the wider conversion only
+    // runs to word the error for anything else.
+    if let Ok(n) = value.extract::<u64>() {
+        return Ok(Some(n));
+    }
     let n: i128 = value
         .extract()
         .map_err(|_| invalid_bucket(bucket, format!("expected an int or None, got {value}")))?;
     u64::try_from(n)
         .map(Some)
         .map_err(|_| invalid_bucket(bucket, format!("expected a token count >= 0, got {n}")))
+}
+
+/// The interned Python strings of [`hailog::Usage::COUNT_FIELDS`], in the same order.
+fn bucket_names(py: Python<'_>) -> &[Py<PyString>] {
+    static NAMES: PyOnceLock<Vec<Py<PyString>>> = PyOnceLock::new();
+    NAMES.get_or_init(py, || {
+        hailog::Usage::COUNT_FIELDS
+            .iter()
+            .map(|name| PyString::intern(py, name).unbind())
+            .collect()
+    })
 }
 
 impl Usage {
@@ -99,7 +115,17 @@ impl Usage {
             )
         })?;
         let mut u = hailog::Usage::default();
+        let names = bucket_names(dict.py());
         for (key, v) in dict.iter() {
+            // Keys written as literals are interned strings: an identity test finds the bucket
+            // without converting the key to UTF-8.
+            if let Some(i) = names.iter().position(|n| key.is(n)) {
+                let name = hailog::Usage::COUNT_FIELDS[i];
+                if let Some(slot) = u.count_mut(name) {
+                    *slot = count(name, &v)?;
+                }
+                continue;
+            }
             let key: String = key.extract()?;
             if let Some(slot) = u.count_mut(&key) {
                 *slot = count(&key, &v)?;
