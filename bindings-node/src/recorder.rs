@@ -23,41 +23,89 @@ fn text(v: &Value, key: &str) -> Option<String> {
     v.get(key).and_then(Value::as_str).map(str::to_string)
 }
 
+/// The fields of one buffered JSON line (as `index.js` writes them).
+#[derive(serde::Deserialize)]
+struct Line {
+    session_id: Option<String>,
+    event_id: Option<String>,
+    ts: Option<i64>,
+    kind: Option<String>,
+    provider: Option<String>,
+    model: Option<String>,
+    usage: Option<hailog::Usage>,
+    latency_ms: Option<u64>,
+    outcome: Option<String>,
+    trace_id: Option<String>,
+    agent: Option<String>,
+    tool: Option<String>,
+    error: Option<String>,
+}
+
+impl Line {
+    /// The lenient reading used when the typed one fails: a field of the wrong type is absent
+    /// (a bad usage object is an error naming it), as the JS side documents.
+    fn from_value(line: &str) -> hailog::Result<Line> {
+        let v: Value = serde_json::from_str(line)
+            .map_err(|e| hailog::Error::invalid("event", format!("not JSON: {e}")))?;
+        let usage = match v.get("usage").filter(|u| !u.is_null()) {
+            Some(u) => Some(
+                serde_json::from_value(u.clone())
+                    .map_err(|e| hailog::Error::invalid("usage", e.to_string()))?,
+            ),
+            None => None,
+        };
+        Ok(Line {
+            session_id: text(&v, "session_id"),
+            event_id: text(&v, "event_id"),
+            ts: v.get("ts").and_then(Value::as_i64),
+            kind: text(&v, "kind"),
+            provider: text(&v, "provider"),
+            model: text(&v, "model"),
+            usage,
+            latency_ms: v.get("latency_ms").and_then(Value::as_u64),
+            outcome: text(&v, "outcome"),
+            trace_id: text(&v, "trace_id"),
+            agent: text(&v, "agent"),
+            tool: text(&v, "tool"),
+            error: text(&v, "error"),
+        })
+    }
+}
+
 /// One buffered JSON line to a core event. Errors name the field.
 fn event_from(line: &str) -> hailog::Result<Event> {
-    let v: Value = serde_json::from_str(line)
-        .map_err(|e| hailog::Error::invalid("event", format!("not JSON: {e}")))?;
-    let session_id = text(&v, "session_id")
+    // Straight into typed fields (no intermediate JSON tree) in the usual case.
+    let l = match serde_json::from_str::<Line>(line) {
+        Ok(l) => l,
+        Err(_) => Line::from_value(line)?,
+    };
+    let session_id = l
+        .session_id
         .ok_or_else(|| hailog::Error::invalid("sessionId", "expected a non-empty string"))?;
     hailog::recorder::check_id("sessionId", &session_id)?;
-    let kind = text(&v, "kind").unwrap_or_else(|| "llm_call".to_string());
-    let tool = text(&v, "tool");
-    let mut ev = Event::new(session_id, event_type_for(&kind, tool.as_deref())?);
-    if let Some(id) = text(&v, "event_id") {
-        ev.event_id = id;
-    }
-    if let Some(t) = v
-        .get("ts")
-        .and_then(Value::as_i64)
-        .and_then(|ms| Utc.timestamp_millis_opt(ms).single())
-    {
-        ev.timestamp = t;
-    }
-    if let Some(usage) = v.get("usage").filter(|u| !u.is_null()) {
-        let usage = serde_json::from_value(usage.clone())
-            .map_err(|e| hailog::Error::invalid("usage", e.to_string()))?;
-        ev.usage = Some(usage);
-    }
-    if let Some(outcome) = text(&v, "outcome") {
+    let event_type = event_type_for(l.kind.as_deref().unwrap_or("llm_call"), l.tool.as_deref())?;
+    let timestamp =
+        l.ts.and_then(|ms| Utc.timestamp_millis_opt(ms).single())
+            .unwrap_or_else(Utc::now);
+    let mut ev = match l.event_id {
+        Some(id) => Event::with_id(session_id, id, timestamp, event_type),
+        None => {
+            let mut ev = Event::new(session_id, event_type);
+            ev.timestamp = timestamp;
+            ev
+        }
+    };
+    ev.usage = l.usage;
+    if let Some(outcome) = l.outcome {
         ev.outcome = outcome.parse::<Outcome>()?;
     }
-    ev.latency_ms = v.get("latency_ms").and_then(Value::as_u64);
-    ev.model = text(&v, "model");
-    ev.provider = text(&v, "provider");
-    ev.trace_id = text(&v, "trace_id");
-    ev.agent = text(&v, "agent");
-    ev.tool = tool;
-    ev.error = text(&v, "error");
+    ev.latency_ms = l.latency_ms;
+    ev.model = l.model;
+    ev.provider = l.provider;
+    ev.trace_id = l.trace_id;
+    ev.agent = l.agent;
+    ev.tool = l.tool;
+    ev.error = l.error;
     Ok(ev)
 }
 
