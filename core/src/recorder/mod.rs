@@ -21,8 +21,8 @@ use crate::event::{SessionOp, kinds};
 use crate::pricing::{CostOptions, PriceTable};
 use crate::session::{SessionStatus, SessionSummary, StatusThresholds};
 use crate::store::{
-    CallbackSink, ConnectionOptions, MemorySink, SessionRow, Sink, SqliteStore, StorageError,
-    Synchronous,
+    CallbackSink, ConnectionOptions, FileId, MemorySink, SessionRow, Sink, SqliteStore,
+    StorageError, Synchronous,
 };
 use crate::{Cost, Error, Event, EventType, Outcome, Result, Usage};
 use budget::Ledger;
@@ -214,6 +214,7 @@ impl RecorderBuilder {
     /// Opens the database (errors such as a missing directory or a newer schema surface here)
     /// and starts the writer thread.
     pub fn open(self) -> Result<Recorder> {
+        let mut db_file = None;
         let (writer_db, reader) = match &self.database {
             Database::None => (WriterDb::None, Reader::None),
             Database::Memory => {
@@ -226,6 +227,7 @@ impl RecorderBuilder {
                     _ => resolve_default_path()?,
                 };
                 let conn = crate::store::open_file(&path, &self.conn)?;
+                db_file = Some((FileId::of(&path), self.conn));
                 (
                     WriterDb::Owned(SqliteStore::new(conn)),
                     Reader::File {
@@ -253,6 +255,7 @@ impl RecorderBuilder {
                 closing: false,
                 writer_sleeping: false,
                 failure: None,
+                failed_attempts: 0,
                 ledger: Ledger::new(self.session_budget, self.agent_budgets),
                 batches: 0,
                 duplicates: 0,
@@ -271,6 +274,7 @@ impl RecorderBuilder {
             sinks,
             capture_content: self.capture_content,
             seen: HashSet::new(),
+            db_file,
         };
         let handle = std::thread::Builder::new()
             .name("hailog-writer".into())
@@ -320,7 +324,7 @@ enum Reader {
     File {
         path: PathBuf,
         opts: ConnectionOptions,
-        conn: Mutex<Option<Connection>>,
+        conn: Mutex<Option<Box<(Connection, FileId)>>>,
     },
 }
 
@@ -585,8 +589,13 @@ impl Recorder {
         let deadline = timeout.map(|t| Instant::now() + t);
         let mut st = shared.lock();
         let target = st.accepted;
+        let failed_before = st.failed_attempts;
         while st.durable < target {
-            if let Some(f) = &st.failure {
+            if let Some(f) = st
+                .failure
+                .as_ref()
+                .filter(|_| st.failed_attempts > failed_before)
+            {
                 return Err(StorageError::Sink {
                     sink: "writer",
                     message: format!("{} events not yet stored: {f}", target - st.durable),
@@ -694,12 +703,18 @@ impl Recorder {
             }
             Reader::File { path, opts, conn } => {
                 let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
-                if guard.is_none() {
-                    *guard = Some(crate::store::open_reader(path, opts)?);
+                // A connection to a file since deleted or replaced would answer from stale data.
+                if guard.as_ref().is_some_and(|open| open.1.check().is_err()) {
+                    *guard = None;
                 }
-                let c = guard
+                if guard.is_none() {
+                    let c = crate::store::open_reader(path, opts)?;
+                    *guard = Some(Box::new((c, FileId::of(path))));
+                }
+                let c = &guard
                     .as_ref()
-                    .ok_or_else(|| err(rusqlite::Error::InvalidQuery))?;
+                    .ok_or_else(|| err(rusqlite::Error::InvalidQuery))?
+                    .0;
                 crate::store::retry_busy(|| f(c)).map_err(err)
             }
         }

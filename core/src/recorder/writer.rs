@@ -3,7 +3,7 @@
 
 use super::budget::Ledger;
 use super::validate::redact;
-use crate::store::{BatchOutcome, Sink, SqliteStore, StorageError};
+use crate::store::{BatchOutcome, ConnectionOptions, FileId, Sink, SqliteStore, StorageError};
 use crate::{ContentBlock, Event};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicU64};
@@ -21,6 +21,9 @@ pub(crate) struct State {
     pub writer_sleeping: bool,
     /// The last failure of the writer, cleared by the next successful batch.
     pub failure: Option<String>,
+    /// Failed attempts so far: a flush reports only a failure newer than its call, so once the
+    /// fault clears (disk space freed) the next flush waits for the retry instead of failing.
+    pub failed_attempts: u64,
     pub ledger: Ledger,
     pub batches: u64,
     pub duplicates: u64,
@@ -62,6 +65,8 @@ pub(crate) struct Writer {
     pub capture_content: bool,
     /// Event ids already delivered, used for de-duplication only when there is no database.
     pub seen: HashSet<String>,
+    /// The database file and how to open it again if it is deleted or replaced while open.
+    pub db_file: Option<(FileId, ConnectionOptions)>,
 }
 
 impl Writer {
@@ -127,6 +132,7 @@ impl Writer {
                     let closing = {
                         let mut st = self.shared.lock();
                         st.failure = Some(e.to_string());
+                        st.failed_attempts += 1;
                         self.shared.progress.notify_all();
                         st.closing
                     };
@@ -165,7 +171,27 @@ impl Writer {
         Ok(outcome)
     }
 
+    /// When the database file was deleted (its directory removed) or replaced, opens the file
+    /// at the same path again once that is possible; until then the batch stays queued and the
+    /// error says why, instead of SQLite writing into a file no one can open.
+    fn check_file(&mut self) -> Result<(), StorageError> {
+        let Some((file, opts)) = &mut self.db_file else {
+            return Ok(());
+        };
+        if file.check().is_ok() {
+            return Ok(());
+        }
+        let moved = || StorageError::Moved {
+            path: file.path.clone(),
+        };
+        let conn = crate::store::open_file(&file.path, opts).map_err(|_| moved())?;
+        self.db = WriterDb::Owned(SqliteStore::new(conn));
+        *file = FileId::of(&file.path);
+        Ok(())
+    }
+
     fn commit(&mut self, batch: &mut [Event]) -> Result<BatchOutcome, StorageError> {
+        self.check_file()?;
         for ev in batch.iter_mut() {
             redact_event(ev, self.capture_content);
         }

@@ -4,6 +4,7 @@
 mod schema;
 mod sinks;
 mod sqlite;
+mod watch;
 
 pub(crate) use schema::retry_busy;
 pub use schema::{
@@ -12,6 +13,7 @@ pub use schema::{
 pub use sinks::{CallbackSink, HailJsonlSink, MemorySink, Sink};
 pub use sqlite::{BatchOutcome, SessionRow, SqliteStore, usd_of};
 pub(crate) use sqlite::{from_micros, read_events, read_session, read_summary};
+pub(crate) use watch::FileId;
 
 use std::path::PathBuf;
 use thiserror::Error;
@@ -57,4 +59,8 @@ pub enum StorageError {
     Sink { sink: &'static str, message: String },
     #[error("no database: the recorder was opened without SQLite storage")]
     NoDatabase,
+    #[error(
+        "database {path} was deleted or replaced while open; events stay queued until it can be opened there again"
+    )]
+    Moved { path: PathBuf },
 }

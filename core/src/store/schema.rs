@@ -124,10 +124,7 @@ pub fn open_file(path: &Path, opts: &ConnectionOptions) -> Result<Connection, St
             path: dir.to_path_buf(),
         });
     }
-    let conn = Connection::open(path).map_err(|source| StorageError::Open {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let conn = Connection::open(path).map_err(|source| open_error(path, source))?;
     configure(&conn, opts, true).map_err(|e| with_path(e, path))?;
     migrate(&conn).map_err(|e| with_path(e, path))?;
     Ok(conn)
@@ -149,6 +146,38 @@ pub fn open_memory() -> Result<Connection, StorageError> {
     let conn = Connection::open_in_memory().map_err(sql_err("open in-memory database"))?;
     migrate(&conn)?;
     Ok(conn)
+}
+
+/// SQLite says only "unable to open database file"; find out whether the cause is a read-only
+/// file system or directory by trying to create the file the same way.
+fn open_error(path: &Path, source: rusqlite::Error) -> StorageError {
+    if !path.exists() {
+        let probe = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path);
+        match probe {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied
+                ) =>
+            {
+                return StorageError::ReadOnly {
+                    path: path.to_path_buf(),
+                    message: e.to_string(),
+                };
+            }
+            Err(_) => {}
+            Ok(_) => {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+    StorageError::Open {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// SQLite reports a read-only directory or file only when the first write happens; turn that
@@ -173,6 +202,20 @@ fn with_path(e: StorageError, path: &Path) -> StorageError {
             found,
             supported,
         },
+        // A file that is not a database, or one damaged, is named rather than left as a bare
+        // "file is not a database".
+        StorageError::Sqlite { source, .. }
+            if matches!(
+                source.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::NotADatabase)
+                    | Some(rusqlite::ErrorCode::DatabaseCorrupt)
+            ) =>
+        {
+            StorageError::Open {
+                path: path.to_path_buf(),
+                source,
+            }
+        }
         other => other,
     }
 }

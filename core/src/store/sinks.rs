@@ -140,6 +140,13 @@ impl HailJsonlSink {
                 self.open.clear();
             }
             let path = self.path_of(&ev.session_id);
+            if !self.dir.is_dir() {
+                // The directory is the sink's own (created at open); make it again if removed.
+                std::fs::create_dir_all(&self.dir).map_err(|source| StorageError::Io {
+                    path: self.dir.clone(),
+                    source,
+                })?;
+            }
             let io = |source| StorageError::Io {
                 path: path.clone(),
                 source,
@@ -213,6 +220,14 @@ impl HailJsonlSink {
                 source,
             };
             let first_touch = !self.started.iter().any(|(s, _)| *s == ev.session_id);
+            if first_touch
+                && let Some(open) = self.open.get(&ev.session_id)
+                && !names_file(&path, open)
+            {
+                // Deleted (with its directory, perhaps) or replaced: lines written to the old
+                // handle would reach no one, so reopen at the path.
+                self.open.remove(&ev.session_id);
+            }
             let file = self.file(ev)?;
             if first_touch {
                 let len = file.metadata().map_err(&io)?.len();
@@ -223,6 +238,22 @@ impl HailJsonlSink {
         }
         Ok(())
     }
+}
+
+/// Whether `path` still names the file `open` was opened from.
+#[cfg(unix)]
+fn names_file(path: &std::path::Path, open: &std::fs::File) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(path), open.metadata()) {
+        (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
+        _ => false,
+    }
+}
+
+/// Elsewhere an open file cannot be deleted; only its presence is checked.
+#[cfg(not(unix))]
+fn names_file(path: &std::path::Path, _open: &std::fs::File) -> bool {
+    path.exists()
 }
 
 /// Cuts a file back to its last newline when a writer died in the middle of a line (kill -9,

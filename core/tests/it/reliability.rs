@@ -2,7 +2,7 @@
 //! with recovery and exports at once, resource faults while running, hostile input, secrets.
 
 use hailog::hail::{ReadOptions, read_file};
-use hailog::recorder::Recorder;
+use hailog::recorder::{FullQueue, Recorder};
 use hailog::{Cost, Event, EventType, Usage};
 use rust_decimal::Decimal;
 use std::collections::HashSet;
@@ -409,4 +409,228 @@ fn processes_threads_recovery_and_exports_share_one_file_exactly() {
         assert_eq!(row.event_count, 2, "stale-{s}");
     }
     assert_eq!(rec.event_count().unwrap(), logged + 20);
+}
+
+/// A small tmpfs mounted for one test and unmounted when dropped: a disk that can fill up or
+/// turn read-only on demand.
+struct Tmpfs {
+    dir: PathBuf,
+}
+
+impl Tmpfs {
+    /// `Err` says why mounting is impossible here (not root, no mount command, a sandbox).
+    fn mount(dir: &Path, size: &str) -> Result<Tmpfs, String> {
+        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .output()
+            .map_err(|e| format!("cannot run mount: {e}"))?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
+        }
+        Ok(Tmpfs {
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    /// A tmpfs in `parent/disk`, or `None` after printing why the test cannot run here.
+    fn mount_or_skip(parent: &Path, size: &str) -> Option<Tmpfs> {
+        Tmpfs::mount(&parent.join("disk"), size)
+            .map_err(|why| println!("skipped: a tmpfs cannot be mounted here: {why}"))
+            .ok()
+    }
+
+    fn remount(&self, mode: &str) {
+        let ok = Command::new("mount")
+            .args(["-o", &format!("remount,{mode}")])
+            .arg(&self.dir)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "remount {mode} failed");
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
+    }
+}
+
+/// Fills the file system holding `dir` with a filler file; returns its path.
+fn fill_disk(dir: &Path) -> PathBuf {
+    use std::io::Write;
+    let path = dir.join("filler");
+    let mut f = std::fs::File::create(&path).unwrap();
+    let block = vec![0u8; 16 << 10];
+    while f.write_all(&block).is_ok() {}
+    // The last partial block.
+    while f.write_all(&[0]).is_ok() {}
+    let _ = f.sync_all();
+    path
+}
+
+fn padded(session: &str, id: &str) -> Event {
+    let mut ev = call(session, id);
+    ev.attributes
+        .insert("note".into(), serde_json::Value::String("x".repeat(2000)));
+    ev
+}
+
+#[test]
+fn a_full_disk_keeps_events_queued_and_writes_them_when_space_returns() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(fs) = Tmpfs::mount_or_skip(tmp.path(), "4m") else {
+        return;
+    };
+    let hail = fs.dir.join("hail");
+    let rec = Recorder::builder()
+        .path(fs.dir.join("full.db"))
+        .hail_dir(&hail)
+        .queue_capacity(500)
+        .full_queue(FullQueue::Drop)
+        .open()
+        .unwrap();
+    rec.log(padded("full", "before")).unwrap();
+    rec.flush(None).unwrap();
+    let filler = fill_disk(&fs.dir);
+
+    let mut logged = 1u64;
+    let mut flush_error = None;
+    for i in 0..5000 {
+        rec.log(padded("full", &format!("e{i}"))).unwrap();
+        logged += 1;
+        if i % 100 == 99
+            && let Err(e) = rec.flush(Some(Duration::from_secs(5)))
+        {
+            flush_error = Some(e.to_string());
+            break;
+        }
+    }
+    let flush_error = flush_error.expect("a full disk must fail flush()");
+    assert!(
+        flush_error.contains("full") || flush_error.contains("space"),
+        "the error says why: {flush_error}"
+    );
+    assert!(rec.stats().writer_error.is_some());
+    // The queue keeps events up to its bound; beyond that each drop is counted.
+    for i in 0..2000 {
+        rec.log(padded("full", &format!("late{i}"))).unwrap();
+        logged += 1;
+    }
+    assert!(rec.stats().dropped > 0);
+
+    std::fs::remove_file(filler).unwrap();
+    rec.flush(None).unwrap();
+    let stats = rec.stats();
+    assert_eq!(stats.writer_error, None);
+    let stored = rec.event_count().unwrap();
+    assert_eq!(
+        stored + stats.dropped,
+        logged,
+        "every event is stored or counted as dropped"
+    );
+    assert_eq!(stats.durable + stats.dropped, logged);
+    // The HAIL file holds the same events, each once, with no half line left by the fault.
+    let file = read_file(hail.join("full.hail.jsonl"), ReadOptions::default()).unwrap();
+    assert_eq!(file.summary.event_count, stored);
+    rec.close().unwrap();
+}
+
+#[test]
+fn a_read_only_file_system_is_a_clear_error_at_open_and_changes_nothing() {
+    // As root, permission bits do not make a file read-only; a read-only mount does.
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(fs) = Tmpfs::mount_or_skip(tmp.path(), "8m") else {
+        return;
+    };
+    let db = fs.dir.join("ro.db");
+    let rec = Recorder::open(&db).unwrap();
+    rec.log(call("ro", "a")).unwrap();
+    rec.close().unwrap();
+    let before = std::fs::read(&db).unwrap();
+    fs.remount("ro");
+    for path in [db.clone(), fs.dir.join("new.db")] {
+        let e = Recorder::open(&path).unwrap_err();
+        assert_eq!(e.code(), "storage");
+        assert!(e.to_string().contains("read-only"), "{e}");
+    }
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+    fs.remount("rw");
+    let rec = Recorder::open(&db).unwrap();
+    assert_eq!(rec.event_count().unwrap(), 1);
+}
+
+#[test]
+fn a_corrupt_database_file_is_a_clear_error_at_open_and_is_not_overwritten() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("corrupt.db");
+    let garbage: Vec<u8> = (0..64 * 1024u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    std::fs::write(&db, &garbage).unwrap();
+    let e = Recorder::open(&db).unwrap_err();
+    assert_eq!(e.code(), "storage");
+    let text = e.to_string();
+    assert!(
+        text.contains("corrupt.db") && text.contains("not a database"),
+        "{text}"
+    );
+    assert_eq!(std::fs::read(&db).unwrap(), garbage);
+
+    // A real database whose pages were overwritten in the middle.
+    let db = tmp.path().join("damaged.db");
+    {
+        let rec = Recorder::open(&db).unwrap();
+        for i in 0..2000 {
+            rec.log(padded("dmg", &format!("d{i}"))).unwrap();
+        }
+        rec.close().unwrap();
+    }
+    let mut bytes = std::fs::read(&db).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid..mid + 8192].fill(0xA5);
+    std::fs::write(&db, &bytes).unwrap();
+    // Either refused at open or the damage is reported by the first read that meets it;
+    // never a panic, never a silently short answer.
+    match Recorder::open(&db) {
+        Err(e) => assert_eq!(e.code(), "storage", "{e}"),
+        Ok(rec) => match rec.events("dmg") {
+            Err(e) => assert!(e.to_string().contains("malformed"), "{e}"),
+            Ok(events) => assert_eq!(events.len(), 2000),
+        },
+    }
+}
+
+#[test]
+fn a_deleted_database_directory_is_an_error_and_nothing_is_written_into_the_void() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    std::fs::create_dir(&dir).unwrap();
+    let db = dir.join("gone.db");
+    let rec = Recorder::builder()
+        .path(&db)
+        .hail_dir(dir.join("hail"))
+        .open()
+        .unwrap();
+    rec.log(call("gone", "a")).unwrap();
+    rec.flush(None).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    for i in 0..20 {
+        rec.log(call("gone", &format!("b{i}"))).unwrap();
+    }
+    // SQLite alone would "store" these in the deleted file and report success.
+    let e = rec.flush(Some(Duration::from_secs(5))).unwrap_err();
+    assert!(e.to_string().contains("deleted or replaced"), "{e}");
+    assert_eq!(rec.stats().durable, 1);
+
+    // The directory comes back: the queued events are written there, database and HAIL file.
+    std::fs::create_dir(&dir).unwrap();
+    rec.flush(None).unwrap();
+    assert_eq!(rec.event_count().unwrap(), 20);
+    assert_eq!(stored_ids(&db, "b").len(), 20);
+    let file = read_file(dir.join("hail/gone.hail.jsonl"), ReadOptions::default()).unwrap();
+    assert_eq!(file.summary.event_count, 20);
+    rec.close().unwrap();
 }
