@@ -290,8 +290,8 @@ const openClients = new Set()
 /**
  * A ledger over one SQLite database. `log()` buffers the event on the JS side and returns its
  * id at once; buffered events go to the core in batches (at 512 events, on the next turn of the
- * event loop, on `flush()`/`close()` and at process exit). Failures of buffered events are
- * thrown by the next `flush()`.
+ * event loop, on `flush()`/`close()` and at process exit), where a thread of the addon validates
+ * and logs them off the JS thread. Failures of buffered events are thrown by the next `flush()`.
  */
 class Client {
   #native
@@ -353,6 +353,9 @@ class Client {
     if (this.#native === null) return
     this.#drain()
     try {
+      // Batches are logged on the addon's own thread: collect their failures once it is done.
+      const late = this.#native.takeFailures()
+      if (late !== null) this.#failures.push(...JSON.parse(late))
       this.#native.flush()
     } catch (err) {
       throw adopt(err)

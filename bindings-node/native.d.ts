@@ -32,8 +32,13 @@ export declare class NativePriceTable {
 export declare class NativeRecorder {
   /** `db`: a SQLite file path, `":memory:"`, or null for the default path. */
   constructor(db?: string | undefined | null, captureContent?: boolean | undefined | null)
-  /** Logs newline-separated JSON events; returns the failures as a JSON array (or null). */
+  /**
+   * Hands newline-separated JSON events to the ingest thread and returns at once; returns the
+   * failures of earlier batches as a JSON array (or null). See `takeFailures`.
+   */
   logBatch(lines: string): string | null
+  /** Waits for every batch handed over and returns the failures not yet reported (or null). */
+  takeFailures(): string | null
   /**
    * One session operation (`start`, `end`, `pause`, ...) with its arguments as JSON; returns
    * the event id of the metadata event it logged.

@@ -12,11 +12,132 @@ use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
+use std::panic::AssertUnwindSafe;
 use std::str::FromStr;
+use std::sync::{Arc, Condvar, Mutex, mpsc};
+use std::thread::JoinHandle;
 
 #[napi(js_name = "NativeRecorder")]
 pub struct NativeRecorder {
     inner: Recorder,
+    ingest: Ingest,
+}
+
+/// Batches of buffered lines are parsed and logged on one thread of their own, in the order they
+/// were handed over, so `logBatch` returns at once and the JS thread only builds the lines.
+/// Every other call first waits for the batches before it ([`Ingest::settle`]), so operations,
+/// reads and flushes keep their order with earlier `log()` calls.
+struct Ingest {
+    state: Arc<(Mutex<IngestState>, Condvar)>,
+    tx: Mutex<Option<mpsc::Sender<String>>>,
+    handle: Mutex<Option<JoinHandle<()>>>,
+}
+
+#[derive(Default)]
+struct IngestState {
+    sent: u64,
+    done: u64,
+    /// Failures of logged lines not yet handed to JS.
+    failures: Vec<Value>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Nothing panics while these locks are held; keep the data rather than cascade.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Logs every line of a batch; the failures name the event id of their line.
+fn log_lines(rec: &Recorder, lines: &str) -> Vec<Value> {
+    let mut failures = Vec::new();
+    for line in lines.split('\n').filter(|l| !l.is_empty()) {
+        if let Err(e) = event_from(line).and_then(|ev| rec.log(ev)) {
+            let id = serde_json::from_str::<Value>(line)
+                .ok()
+                .and_then(|v| text(&v, "event_id"));
+            failures.push(json!({"code": e.code(), "message": error::chain(&e), "eventId": id}));
+        }
+    }
+    failures
+}
+
+impl Ingest {
+    fn start(rec: Recorder) -> error::Result<Ingest> {
+        let state = Arc::new((Mutex::new(IngestState::default()), Condvar::new()));
+        let (tx, rx) = mpsc::channel::<String>();
+        let shared = state.clone();
+        let handle = std::thread::Builder::new()
+            .name("hailog-ingest".into())
+            .spawn(move || {
+                for lines in rx {
+                    let failures = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                        log_lines(&rec, &lines)
+                    }))
+                    .unwrap_or_else(|_| {
+                        vec![json!({"code": "internal", "message": "hailog panicked while logging a batch", "eventId": null})]
+                    });
+                    let (m, cv) = &*shared;
+                    let mut st = lock(m);
+                    st.failures.extend(failures);
+                    st.done += 1;
+                    cv.notify_all();
+                }
+            })
+            .map_err(|e| {
+                napi::Error::new(Code("storage"), format!("cannot start the ingest thread: {e}"))
+            })?;
+        Ok(Ingest {
+            state,
+            tx: Mutex::new(Some(tx)),
+            handle: Mutex::new(Some(handle)),
+        })
+    }
+
+    /// Queues a batch; returns the failures of batches logged since the last call.
+    fn submit(&self, rec: &Recorder, lines: String) -> Vec<Value> {
+        let (m, _) = &*self.state;
+        let tx = lock(&self.tx);
+        let lines = match tx.as_ref() {
+            Some(tx) => {
+                lock(m).sent += 1;
+                match tx.send(lines) {
+                    Ok(()) => return std::mem::take(&mut lock(m).failures),
+                    Err(mpsc::SendError(lines)) => {
+                        lock(m).sent -= 1;
+                        lines
+                    }
+                }
+            }
+            None => lines,
+        };
+        drop(tx);
+        // No ingest thread (stopped): log here, as the JS thread did before it existed.
+        let mut failures = std::mem::take(&mut lock(m).failures);
+        failures.extend(log_lines(rec, &lines));
+        failures
+    }
+
+    /// Waits until every batch handed over so far is logged.
+    fn settle(&self) {
+        let (m, cv) = &*self.state;
+        let mut st = lock(m);
+        while st.done < st.sent {
+            st = cv.wait(st).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    /// Logs what is queued and stops the thread.
+    fn stop(&self) {
+        drop(lock(&self.tx).take());
+        if let Some(h) = lock(&self.handle).take() {
+            let _ = h.join();
+        }
+    }
+}
+
+impl Drop for Ingest {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }
 
 fn text(v: &Value, key: &str) -> Option<String> {
@@ -221,8 +342,14 @@ fn filter_of(
 }
 
 impl NativeRecorder {
+    /// The recorder, once every batch handed over before this call is logged.
+    fn rec(&self) -> &Recorder {
+        self.ingest.settle();
+        &self.inner
+    }
+
     fn session_op(&self, op: &str, id: &str, a: &Map<String, Value>) -> hailog::Result<String> {
-        let r = &self.inner;
+        let r = self.rec();
         let receipt = match op {
             "start" => {
                 let tags: Vec<String> = match a.get("tags") {
@@ -276,22 +403,23 @@ impl NativeRecorder {
             None => builder,
         };
         let inner = builder.open().map_err(error::to_js)?;
-        Ok(NativeRecorder { inner })
+        let ingest = Ingest::start(inner.clone())?;
+        Ok(NativeRecorder { inner, ingest })
     }
 
-    /// Logs newline-separated JSON events; returns the failures as a JSON array (or null).
+    /// Hands newline-separated JSON events to the ingest thread and returns at once; returns the
+    /// failures of earlier batches as a JSON array (or null). See `takeFailures`.
     #[napi(catch_unwind)]
     pub fn log_batch(&self, lines: String) -> Option<String> {
-        let mut failures = Vec::new();
-        for line in lines.split('\n').filter(|l| !l.is_empty()) {
-            if let Err(e) = event_from(line).and_then(|ev| self.inner.log(ev)) {
-                let id = serde_json::from_str::<Value>(line)
-                    .ok()
-                    .and_then(|v| text(&v, "event_id"));
-                failures
-                    .push(json!({"code": e.code(), "message": error::chain(&e), "eventId": id}));
-            }
-        }
+        let failures = self.ingest.submit(&self.inner, lines);
+        (!failures.is_empty()).then(|| Value::from(failures).to_string())
+    }
+
+    /// Waits for every batch handed over and returns the failures not yet reported (or null).
+    #[napi(catch_unwind)]
+    pub fn take_failures(&self) -> Option<String> {
+        self.ingest.settle();
+        let failures = std::mem::take(&mut lock(&self.ingest.state.0).failures);
         (!failures.is_empty()).then(|| Value::from(failures).to_string())
     }
 
@@ -307,7 +435,7 @@ impl NativeRecorder {
     /// The session's budget now (spent and limits as exact decimal strings).
     #[napi(catch_unwind)]
     pub fn check_budget_json(&self, session_id: String) -> error::Result<String> {
-        let check = self.inner.check_budget(&session_id).map_err(error::to_js)?;
+        let check = self.rec().check_budget(&session_id).map_err(error::to_js)?;
         to_json(&check)
     }
 
@@ -320,7 +448,7 @@ impl NativeRecorder {
             })?,
             None => Utc::now(),
         };
-        let status = self.inner.status(&session_id, now).map_err(error::to_js)?;
+        let status = self.rec().status(&session_id, now).map_err(error::to_js)?;
         Ok(status.map(|s| s.as_str().to_string()))
     }
 
@@ -331,7 +459,7 @@ impl NativeRecorder {
         let filter = args_of(&filter)
             .and_then(|a| filter_of(&a, now))
             .map_err(error::to_js)?;
-        let mut list = self.inner.sessions(&filter, now).map_err(error::to_js)?;
+        let mut list = self.rec().sessions(&filter, now).map_err(error::to_js)?;
         if let Some(limit) = filter.limit {
             list.truncate(limit);
         }
@@ -356,7 +484,7 @@ impl NativeRecorder {
                     }
                 };
                 let f = filter_of(&a, now)?;
-                self.inner.usage_stats(by, f.since, f.until)
+                self.rec().usage_stats(by, f.since, f.until)
             })
             .map_err(error::to_js)?;
         to_json(&rows)
@@ -372,7 +500,7 @@ impl NativeRecorder {
             )));
         }
         let age = std::time::Duration::from_secs_f64(max_age_seconds);
-        self.inner
+        self.rec()
             .recover_stale(age, Utc::now())
             .map_err(error::to_js)
     }
@@ -380,7 +508,7 @@ impl NativeRecorder {
     /// One session as `json`, `csv` or `hail` text, read on the thread pool; null when unknown.
     #[napi(ts_return_type = "Promise<string | null>")]
     pub fn export(&self, session_id: String, format: String) -> AsyncTask<Job<Option<String>>> {
-        let rec = self.inner.clone();
+        let rec = self.rec().clone();
         AsyncTask::new(Job::new(move || {
             let format = match format.as_str() {
                 "json" => ExportFormat::Json,
@@ -405,18 +533,19 @@ impl NativeRecorder {
 
     #[napi(catch_unwind)]
     pub fn flush(&self) -> error::Result<()> {
-        self.inner.flush(None).map_err(error::to_js)
+        self.rec().flush(None).map_err(error::to_js)
     }
 
     #[napi(catch_unwind)]
     pub fn close(&self) -> error::Result<()> {
+        self.ingest.stop();
         self.inner.close().map_err(error::to_js)
     }
 
     /// The session's summary as JSON, or null for a session never logged.
     #[napi(catch_unwind)]
     pub fn summary_json(&self, session_id: String) -> error::Result<Option<String>> {
-        let summary = self.inner.summary(&session_id).map_err(error::to_js)?;
+        let summary = self.rec().summary(&session_id).map_err(error::to_js)?;
         summary
             .map(|s| {
                 serde_json::to_value(&s)
