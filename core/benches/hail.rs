@@ -1,11 +1,13 @@
 //! Read + validate + summarize throughput over a ~200 MB file built from the real fixtures,
-//! against a baseline that only parses each line into a `serde_json::Value`.
+//! against the same pass over fully built events and a baseline that only parses each line into
+//! a `serde_json::Value`.
 
 #[path = "support/bigfile.rs"]
 mod bigfile;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use hailog::hail::{ReadOptions, summarize};
+use hailog::hail::{ReadOptions, Reader, summarize};
+use hailog::session::SessionSummary;
 use std::io::{BufRead, BufReader};
 
 fn bench(c: &mut Criterion) {
@@ -24,6 +26,24 @@ fn bench(c: &mut Criterion) {
             )
             .expect("valid file");
             assert!(f.summary.event_count > 0);
+        })
+    });
+    // The same pass with every event built in full (content blocks, all attributes), as the
+    // iterator hands them out: what `summarize` did before its fast path.
+    group.bench_function("full_events_reader_then_summary_add", |b| {
+        b.iter(|| {
+            let file = std::fs::File::open(&path).expect("open");
+            let mut reader = Reader::with_options(
+                BufReader::with_capacity(256 << 10, file),
+                ReadOptions::default(),
+            )
+            .expect("valid header");
+            let mut summary = SessionSummary::new(&reader.header().session_id);
+            summary.apply_header(reader.header());
+            for event in reader.by_ref() {
+                summary.add(&event.expect("valid event"));
+            }
+            assert!(summary.event_count > 0);
         })
     });
     group.bench_function("baseline_serde_json_value_per_line", |b| {

@@ -116,20 +116,20 @@ struct ContentRef<'a> {
 
 /// The fields of an event line as read, before the required ones are checked.
 #[derive(Default)]
-struct RawEvent {
-    ty: Option<String>,
-    event_id: Option<String>,
-    timestamp: Option<DateTime<Utc>>,
-    event_type: Option<EventType>,
-    task_id: Option<String>,
-    content: Option<Vec<ContentBlock>>,
-    duration_ms: Option<u64>,
-    attributes: Map<String, Value>,
-    extra: Map<String, Value>,
+pub(super) struct RawEvent {
+    pub(super) ty: Option<String>,
+    pub(super) event_id: Option<String>,
+    pub(super) timestamp: Option<DateTime<Utc>>,
+    pub(super) event_type: Option<EventType>,
+    pub(super) task_id: Option<String>,
+    pub(super) content: Option<Vec<ContentBlock>>,
+    pub(super) duration_ms: Option<u64>,
+    pub(super) attributes: Map<String, Value>,
+    pub(super) extra: Map<String, Value>,
 }
 
 impl RawEvent {
-    fn into_event(self, line: u64, session_id: &str) -> Result<Event, HailError> {
+    pub(super) fn into_event(self, line: u64, session_id: &str) -> Result<Event, HailError> {
         if self.ty.as_deref() != Some("event") {
             return Err(HailError::field(line, "type", "the string \"event\""));
         }
@@ -191,7 +191,7 @@ fn take_typed_attributes(event: &mut Event, line: u64) -> Result<(), HailError> 
 }
 
 /// The top-level keys of an event line.
-enum Key {
+pub(super) enum Key {
     Type,
     EventId,
     Timestamp,
@@ -212,20 +212,42 @@ impl<'de> Deserialize<'de> for Key {
                 f.write_str("a key")
             }
             fn visit_str<E: de::Error>(self, s: &str) -> Result<Key, E> {
-                Ok(match s {
-                    "type" => Key::Type,
-                    "event_id" => Key::EventId,
-                    "timestamp" => Key::Timestamp,
-                    "event_type" => Key::EventType,
-                    "task_id" => Key::TaskId,
-                    "content" => Key::Content,
-                    "duration_ms" => Key::DurationMs,
-                    "attributes" => Key::Attributes,
-                    other => Key::Other(other.to_string()),
-                })
+                Ok(Key::typed(s).unwrap_or_else(|| Key::Other(s.to_string())))
             }
         }
         d.deserialize_identifier(KeyVisitor)
+    }
+}
+
+impl Key {
+    /// The key called `s` when it is one of the typed fields.
+    fn typed(s: &str) -> Option<Key> {
+        Some(match s {
+            "type" => Key::Type,
+            "event_id" => Key::EventId,
+            "timestamp" => Key::Timestamp,
+            "event_type" => Key::EventType,
+            "task_id" => Key::TaskId,
+            "content" => Key::Content,
+            "duration_ms" => Key::DurationMs,
+            "attributes" => Key::Attributes,
+            _ => return None,
+        })
+    }
+
+    /// A distinct bit per typed key, to notice a repeated one.
+    pub(super) fn bit(&self) -> u16 {
+        1 << match self {
+            Key::Type => 0,
+            Key::EventId => 1,
+            Key::Timestamp => 2,
+            Key::EventType => 3,
+            Key::TaskId => 4,
+            Key::Content => 5,
+            Key::DurationMs => 6,
+            Key::Attributes => 7,
+            Key::Other(_) => 8,
+        }
     }
 }
 

@@ -6,6 +6,7 @@ mod error;
 mod line;
 mod reader;
 mod schema;
+mod slim;
 mod types;
 mod validate;
 mod writer;

@@ -3,6 +3,7 @@
 
 use super::dialect::{self, Dialect};
 use super::line::{EVENT_PREFIX, event_from_slice, event_from_value, json_error};
+use super::slim;
 use super::validate::{validate_event, validate_header};
 use super::{HailError, HailWarning, Header, Stats};
 use crate::event::Event;
@@ -93,6 +94,9 @@ pub struct Reader<R: BufRead> {
     /// Events parsed ahead (single-object form) or synthesized state (`hail/0.1`).
     pending: VecDeque<(u64, Event)>,
     finished: bool,
+    /// Events are only summarized: canonical lines may skip building content blocks and the
+    /// attributes the summary does not read (`slim`).
+    for_summary: bool,
 }
 
 impl<R: BufRead> Reader<R> {
@@ -117,6 +121,7 @@ impl<R: BufRead> Reader<R> {
             events: 0,
             pending: VecDeque::new(),
             finished: false,
+            for_summary: false,
         };
         reader.read_header()?;
         Ok(reader)
@@ -396,6 +401,12 @@ impl<R: BufRead> Reader<R> {
                 return Ok(Some(event));
             }
             if bytes.starts_with(EVENT_PREFIX) {
+                if self.for_summary
+                    && let Some(event) = slim::summary_event(bytes, line, &self.header.session_id)
+                {
+                    self.accept(&event, line)?;
+                    return Ok(Some(event));
+                }
                 let event = event_from_slice(bytes, line, &self.header.session_id);
                 let event = match event {
                     Err(HailError::Json { .. }) => {
@@ -501,11 +512,13 @@ pub struct SessionFile {
 /// Read, validate and summarize a whole HAIL input in one streaming pass.
 pub fn summarize<R: BufRead>(input: R, opts: ReadOptions) -> Result<SessionFile, HailError> {
     let mut reader = Reader::with_options(input, opts)?;
+    reader.for_summary = true;
     let mut summary = SessionSummary::new(&reader.header().session_id);
     summary.apply_header(reader.header());
     for event in reader.by_ref() {
-        summary.add(&event?);
+        summary.fold(&event?);
     }
+    summary.settle();
     Ok(SessionFile {
         header: reader.header,
         dialect: reader.dialect,

@@ -113,6 +113,65 @@ fn vectors() {
     }
 }
 
+/// `summarize` (which skips building content blocks) gives exactly what reading every event in
+/// full and adding it to a summary gives: the same summary, warnings and stats, or the same
+/// error, for every vector file and fuzz seed.
+#[test]
+fn summarize_agrees_with_reading_every_event_in_full() {
+    let root = crate::common::repo_root();
+    let mut files = Vec::new();
+    for dir in [
+        "hail-spec/vectors/hail/valid",
+        "hail-spec/vectors/hail/invalid",
+        "fuzz/seeds/hail_reader",
+    ] {
+        for entry in std::fs::read_dir(root.join(dir)).into_iter().flatten() {
+            files.push(entry.unwrap().path());
+        }
+    }
+    assert!(files.len() >= 20, "{files:?}");
+    let full = |bytes: &[u8]| -> Result<Value, hail::HailError> {
+        let mut reader = Reader::with_options(bytes, ReadOptions::default())?;
+        let mut summary = hailog::session::SessionSummary::new(&reader.header().session_id);
+        summary.apply_header(reader.header());
+        for event in reader.by_ref() {
+            summary.add(&event?);
+        }
+        Ok(serde_json::json!([
+            summary,
+            reader.stats(),
+            reader
+                .warnings()
+                .iter()
+                .map(|w| (w.line, &w.kind, &w.message))
+                .collect::<Vec<_>>(),
+        ]))
+    };
+    for path in files {
+        let bytes = std::fs::read(&path).unwrap();
+        let fast = hail::summarize(&bytes[..], ReadOptions::default()).map(|f| {
+            serde_json::json!([
+                f.summary,
+                f.stats,
+                f.warnings
+                    .iter()
+                    .map(|w| (w.line, &w.kind, &w.message))
+                    .collect::<Vec<_>>(),
+            ])
+        });
+        match (fast, full(&bytes)) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{}", path.display()),
+            (Err(a), Err(b)) => assert_eq!(
+                (a.kind(), a.line(), a.to_string()),
+                (b.kind(), b.line(), b.to_string()),
+                "{}",
+                path.display()
+            ),
+            (a, b) => panic!("{}: {a:?} vs {b:?}", path.display()),
+        }
+    }
+}
+
 #[test]
 fn a_50_mib_line_is_refused_with_its_line_number() {
     let header =
