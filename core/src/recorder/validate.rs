@@ -343,6 +343,7 @@ fn secret_at(s: &str) -> Option<(usize, usize)> {
     const PREFIXES: &[(&str, usize)] = &[
         ("sk-", 16),
         ("AKIA", 16),
+        ("ASIA", 16),
         ("ghp_", 20),
         ("gho_", 20),
         ("github_pat_", 20),
@@ -355,6 +356,21 @@ fn secret_at(s: &str) -> Option<(usize, usize)> {
             let len = token_len(s);
             if len >= prefix.len() + min {
                 return Some((0, len));
+            }
+        }
+    }
+    // An AWS secret access key has no prefix of its own; it is recognised by the name it is
+    // given in a config file, an environment listing or JSON.
+    for name in ["aws_secret_access_key", "secret_access_key", "secretaccesskey"] {
+        if s.get(..name.len()).is_some_and(|h| h.eq_ignore_ascii_case(name)) {
+            let rest = &s[name.len()..];
+            let gap = rest
+                .find(|c: char| !matches!(c, '"' | '\'' | ' ' | ':' | '='))
+                .unwrap_or(rest.len());
+            let len = token_len(&rest[gap..]);
+            if gap > 0 && len >= 20 {
+                let keep = name.len() + gap;
+                return Some((keep, keep + len));
             }
         }
     }
@@ -478,5 +494,17 @@ mod tests {
         let pem = "a\n-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\nb";
         assert_eq!(redact(pem).unwrap(), "a\n[REDACTED PRIVATE KEY]\nb");
         assert_eq!(redact("task-sk-1234567890abcdefghij"), None);
+        let aws = "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n\
+                   \"SecretAccessKey\": \"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\"";
+        assert_eq!(
+            redact(aws).unwrap(),
+            "AWS_SECRET_ACCESS_KEY=[REDACTED]\n\"SecretAccessKey\": \"[REDACTED]\""
+        );
+        assert_eq!(
+            redact("id ASIAIOSFODNN7EXAMPLE1").unwrap(),
+            "id [REDACTED]"
+        );
+        // The name alone, or with a short value, is ordinary text.
+        assert_eq!(redact("set secret_access_key: later"), None);
     }
 }

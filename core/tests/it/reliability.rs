@@ -634,3 +634,110 @@ fn a_deleted_database_directory_is_an_error_and_nothing_is_written_into_the_void
     assert_eq!(file.summary.event_count, 20);
     rec.close().unwrap();
 }
+
+/// Every byte hailog wrote under `dir` (database, WAL, HAIL files), as text.
+fn raw_bytes_under(dir: &Path) -> String {
+    let mut all = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                all.extend(std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    String::from_utf8_lossy(&all).into_owned()
+}
+
+const SECRETS: &[&str] = &[
+    "sk-proj-Zx81bQk2LmN4pR7sT0vW3yA6cE9gH",
+    "sk-ant-api03-Qw3rTy7uIoP1aSdFgHjKlZxCvBnM0",
+    "AIzaSyD8f7G6h5J4k3L2m1N0pQ9rS8tU7vW6xY5",
+    "AKIAIOSFODNN7EXAMPLE",
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl",
+    "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7",
+];
+
+fn secret_text() -> String {
+    format!(
+        "openai {} anthropic {} google {} aws {} aws_secret_access_key = {} \
+         Authorization: Bearer {}\n-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        SECRETS[0], SECRETS[1], SECRETS[2], SECRETS[3], SECRETS[4], SECRETS[5], SECRETS[6]
+    )
+}
+
+#[test]
+fn captured_content_never_stores_a_key_and_uncaptured_content_stores_no_text() {
+    use hailog::ContentBlock;
+    let tmp = tempfile::tempdir().unwrap();
+    let prompt = "PROMPT-7f3a: summarise the quarterly report for me";
+    let completion = "COMPLETION-91bc: the quarter went well";
+    let body = serde_json::json!({
+        "id": "chatcmpl-1", "object": "chat.completion", "model": "gpt-4o-mini",
+        "choices": [{"index": 0, "finish_reason": "stop",
+                     "message": {"role": "assistant", "content": completion}}],
+        "usage": {"prompt_tokens": 12, "completion_tokens": 7, "total_tokens": 19}
+    })
+    .to_string();
+    let log_all = |rec: &Recorder, session: &str| {
+        let mut ev = Event::new(session, EventType::UserMessage);
+        ev.content.push(ContentBlock::Text {
+            text: format!("{prompt}\n{}", secret_text()),
+        });
+        ev.content.push(ContentBlock::Json {
+            data: serde_json::json!({"headers": {"authorization": format!("Bearer {}", SECRETS[5])},
+                                      "env": secret_text()}),
+        });
+        rec.log(ev).unwrap();
+        let mut reply = Event::new(session, EventType::AgentMessage);
+        reply.content.push(ContentBlock::Text {
+            text: completion.into(),
+        });
+        rec.log(reply).unwrap();
+        let call = hailog::recorder::LlmCall {
+            provider: Some("openai".into()),
+            error: Some(format!("upstream said: invalid key {}", SECRETS[0])),
+            ..hailog::recorder::LlmCall::new(session)
+        }
+        .with_response(body.as_bytes())
+        .unwrap();
+        rec.log_llm(call).unwrap();
+    };
+
+    for capture in [true, false] {
+        let dir = tmp.path().join(format!("capture-{capture}"));
+        std::fs::create_dir(&dir).unwrap();
+        let rec = Recorder::builder()
+            .path(dir.join("ledger.db"))
+            .hail_dir(dir.join("hail"))
+            .capture_content(capture)
+            .open()
+            .unwrap();
+        log_all(&rec, "s");
+        rec.flush(None).unwrap();
+        let stored = rec.events("s").unwrap();
+        assert_eq!(stored.len(), 3);
+        // Read the raw files while the WAL still holds the newest pages.
+        let raw = raw_bytes_under(&dir);
+        for secret in SECRETS {
+            assert!(!raw.contains(secret), "capture {capture}: {secret} reached a file");
+        }
+        if capture {
+            assert!(raw.contains(prompt), "captured content is stored");
+            assert!(raw.contains("[REDACTED]"));
+        } else {
+            assert!(!raw.contains("PROMPT-7f3a"), "prompt text reached a file");
+            assert!(!raw.contains("COMPLETION-91bc"), "completion text reached a file");
+            assert!(stored.iter().all(|e| e.content.is_empty()));
+        }
+        rec.close().unwrap();
+        let raw = raw_bytes_under(&dir);
+        for secret in SECRETS {
+            assert!(!raw.contains(secret), "capture {capture}: {secret} reached a file");
+        }
+    }
+}
