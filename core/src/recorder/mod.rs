@@ -14,7 +14,8 @@ pub use query::{
     TraceBreakdown, Window,
 };
 pub use validate::{
-    KNOWN_KINDS, MAX_ID_BYTES, MAX_TOKENS, check_event, check_id, event_type_for, redact,
+    KNOWN_KINDS, MAX_ID_BYTES, MAX_JSON_DEPTH, MAX_TOKENS, check_event, check_id, event_type_for,
+    redact,
 };
 
 use crate::event::{SessionOp, kinds};
@@ -987,8 +988,15 @@ impl LlmCall {
 /// Parses a usage object given as JSON (from a binding), with a clear error for negative or
 /// non-integer token counts.
 pub fn usage_from_json(json: &str) -> Result<Usage> {
-    let usage: Usage = serde_json::from_str(json)
-        .map_err(|e| Error::invalid("usage", format!("{e} (in {json:?})")))?;
+    let usage: Usage = serde_json::from_str(json).map_err(|e| {
+        // Quote the start of the input only: it may be megabytes long.
+        let end = (0..=json.len().min(200))
+            .rev()
+            .find(|&i| json.is_char_boundary(i))
+            .unwrap_or(0);
+        let more = if end < json.len() { "..." } else { "" };
+        Error::invalid("usage", format!("{e} (in {:?}{more})", &json[..end]))
+    })?;
     validate::check_usage(&usage)?;
     Ok(usage)
 }

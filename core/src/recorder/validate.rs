@@ -190,6 +190,61 @@ fn check_op(op: &SessionOp) -> Result<()> {
     }
 }
 
+/// Deepest nesting accepted in an event's JSON values (attributes, extra fields, JSON content).
+/// Well under serde_json's parse limit of 128, so an event stored with such a value, wrapped in
+/// its event line, still reads back; and a bound at all, so serialising on the writer thread
+/// cannot exhaust its stack.
+pub const MAX_JSON_DEPTH: usize = 64;
+
+/// Whether a JSON value nests deeper than `limit` (a scalar has depth 0, `[]` depth 1), found
+/// without recursion.
+fn json_depth_exceeds(value: &serde_json::Value, limit: usize) -> bool {
+    use serde_json::Value;
+    let nested = |v: &Value| matches!(v, Value::Array(_) | Value::Object(_));
+    if !nested(value) {
+        return false;
+    }
+    // Only containers are pushed: a flat object of scalars costs one pass and no stack growth.
+    let mut stack: Vec<(&Value, usize)> = vec![(value, 1)];
+    while let Some((v, depth)) = stack.pop() {
+        if depth > limit {
+            return true;
+        }
+        match v {
+            Value::Array(items) => {
+                stack.extend(items.iter().filter(|c| nested(c)).map(|c| (c, depth + 1)))
+            }
+            Value::Object(map) => {
+                stack.extend(map.values().filter(|c| nested(c)).map(|c| (c, depth + 1)))
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+fn check_json_depth(ev: &Event) -> Result<()> {
+    let content = ev.content.iter().filter_map(|b| match b {
+        crate::ContentBlock::Json { data } => Some(("content", data)),
+        _ => None,
+    });
+    let fields = ev
+        .attributes
+        .iter()
+        .map(|(k, v)| (k.as_str(), v))
+        .chain(ev.extra.iter().map(|(k, v)| (k.as_str(), v)))
+        .chain(content);
+    for (name, value) in fields {
+        if json_depth_exceeds(value, MAX_JSON_DEPTH) {
+            return Err(Error::invalid(
+                name,
+                format!("is nested more than {MAX_JSON_DEPTH} levels deep"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Every check of contract 4 and 7 on one event.
 pub fn check_event(ev: &Event) -> Result<()> {
     check_id("session_id", &ev.session_id)?;
@@ -222,6 +277,7 @@ pub fn check_event(ev: &Event) -> Result<()> {
     if let Some(usage) = &ev.usage {
         check_usage(usage)?;
     }
+    check_json_depth(ev)?;
     if let Some(total) = ev.cost.as_ref().and_then(|c| c.total)
         && total.is_sign_negative()
         && !total.is_zero()
@@ -361,8 +417,14 @@ fn secret_at(s: &str) -> Option<(usize, usize)> {
     }
     // An AWS secret access key has no prefix of its own; it is recognised by the name it is
     // given in a config file, an environment listing or JSON.
-    for name in ["aws_secret_access_key", "secret_access_key", "secretaccesskey"] {
-        if s.get(..name.len()).is_some_and(|h| h.eq_ignore_ascii_case(name)) {
+    for name in [
+        "aws_secret_access_key",
+        "secret_access_key",
+        "secretaccesskey",
+    ] {
+        if s.get(..name.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(name))
+        {
             let rest = &s[name.len()..];
             let gap = rest
                 .find(|c: char| !matches!(c, '"' | '\'' | ' ' | ':' | '='))
@@ -500,10 +562,7 @@ mod tests {
             redact(aws).unwrap(),
             "AWS_SECRET_ACCESS_KEY=[REDACTED]\n\"SecretAccessKey\": \"[REDACTED]\""
         );
-        assert_eq!(
-            redact("id ASIAIOSFODNN7EXAMPLE1").unwrap(),
-            "id [REDACTED]"
-        );
+        assert_eq!(redact("id ASIAIOSFODNN7EXAMPLE1").unwrap(), "id [REDACTED]");
         // The name alone, or with a short value, is ordinary text.
         assert_eq!(redact("set secret_access_key: later"), None);
     }

@@ -724,20 +724,165 @@ fn captured_content_never_stores_a_key_and_uncaptured_content_stores_no_text() {
         // Read the raw files while the WAL still holds the newest pages.
         let raw = raw_bytes_under(&dir);
         for secret in SECRETS {
-            assert!(!raw.contains(secret), "capture {capture}: {secret} reached a file");
+            assert!(
+                !raw.contains(secret),
+                "capture {capture}: {secret} reached a file"
+            );
         }
         if capture {
             assert!(raw.contains(prompt), "captured content is stored");
             assert!(raw.contains("[REDACTED]"));
         } else {
             assert!(!raw.contains("PROMPT-7f3a"), "prompt text reached a file");
-            assert!(!raw.contains("COMPLETION-91bc"), "completion text reached a file");
+            assert!(
+                !raw.contains("COMPLETION-91bc"),
+                "completion text reached a file"
+            );
             assert!(stored.iter().all(|e| e.content.is_empty()));
         }
         rec.close().unwrap();
         let raw = raw_bytes_under(&dir);
         for secret in SECRETS {
-            assert!(!raw.contains(secret), "capture {capture}: {secret} reached a file");
+            assert!(
+                !raw.contains(secret),
+                "capture {capture}: {secret} reached a file"
+            );
         }
     }
+}
+
+/// `[[[ ... 1 ... ]]]` nested `depth` levels.
+fn nested(depth: usize) -> serde_json::Value {
+    let mut v = serde_json::json!(1);
+    for _ in 0..depth {
+        v = serde_json::Value::Array(vec![v]);
+    }
+    v
+}
+
+#[test]
+fn hostile_ids_tags_notes_counts_and_json_are_refused_or_stored_exactly() {
+    use hailog::ContentBlock;
+    use hailog::recorder::{MAX_JSON_DEPTH, MAX_TOKENS, usage_from_json};
+    let tmp = tempfile::tempdir().unwrap();
+    let rec = Recorder::builder()
+        .path(tmp.path().join("hostile.db"))
+        .hail_dir(tmp.path().join("hail"))
+        .capture_content(true)
+        .open()
+        .unwrap();
+    let sql = "x'); DROP TABLE events; DELETE FROM sessions WHERE ('1'='1";
+    let megabyte: String = "\u{0}\t'\"\\;--é🚀\r\n".repeat(1 << 16);
+    assert!(megabyte.len() >= 1 << 20);
+
+    // Accepted and stored byte for byte.
+    let sessions = [sql, "robert\"); --", "séance ✓ 🚀", "%00%0a", "a\\u0000b"];
+    for (i, session) in sessions.iter().enumerate() {
+        let mut ev = Event::new(*session, EventType::UserMessage);
+        ev.event_id = format!("{sql}-{i}");
+        ev.content.push(ContentBlock::Text {
+            text: megabyte.clone(),
+        });
+        ev.attributes
+            .insert(sql.into(), serde_json::json!(megabyte));
+        ev.attributes.insert("deep".into(), nested(MAX_JSON_DEPTH));
+        rec.log(ev).unwrap();
+        rec.add_tag(session, sql).unwrap();
+        rec.add_tag(session, "line\nbreak\u{7}bell").unwrap();
+        rec.note(session, &megabyte).unwrap();
+    }
+    rec.flush(None).unwrap();
+    for (i, session) in sessions.iter().enumerate() {
+        let events = rec.events(session).unwrap();
+        assert_eq!(events.len(), 4, "{session:?}");
+        let first = events
+            .iter()
+            .find(|e| e.event_id == format!("{sql}-{i}"))
+            .unwrap();
+        assert_eq!(first.session_id, *session);
+        assert_eq!(
+            first.content,
+            vec![ContentBlock::Text {
+                text: megabyte.clone()
+            }]
+        );
+        assert_eq!(first.attributes[sql], serde_json::json!(megabyte));
+        assert_eq!(first.attributes["deep"], nested(MAX_JSON_DEPTH));
+        let note = events
+            .iter()
+            .find(|e| e.event_type.custom_kind() == Some("note"))
+            .unwrap();
+        assert_eq!(note.attributes["note"], serde_json::json!(megabyte));
+        let mut tags = rec.session_row(session).unwrap().unwrap().tags;
+        tags.sort();
+        assert_eq!(tags, vec!["line\nbreak\u{7}bell".to_string(), sql.into()]);
+        // Its HAIL file reads back too, under a file name made safe.
+        let sink = hailog::store::HailJsonlSink::new(tmp.path().join("hail"));
+        let file = read_file(sink.path_of(session), ReadOptions::default()).unwrap();
+        assert_eq!(file.summary.session_id, *session);
+    }
+    let stored = rec.event_count().unwrap();
+    assert_eq!(stored, 20);
+
+    // Refused with an error naming the field; nothing stored.
+    let refuse = |ev: Event, field: &str| {
+        let e = rec.log(ev).unwrap_err();
+        assert_eq!(e.code(), "invalid_input", "{e}");
+        assert!(e.to_string().contains(field), "{field}: {e}");
+    };
+    for bad in ["a\u{0}b", "a\nb", "\u{1b}[31mred", "", &"s".repeat(257)] {
+        refuse(Event::new(bad, EventType::UserMessage), "session_id");
+    }
+    let e = rec.add_tag("t", &"x".repeat(1 << 20)).unwrap_err();
+    assert!(e.to_string().contains("4096"), "{e}");
+    let mut deep = Event::new("deep", EventType::UserMessage);
+    deep.attributes
+        .insert("deep".into(), nested(MAX_JSON_DEPTH + 1));
+    refuse(deep, "nested more than 64");
+    let mut deep = Event::new("deep", EventType::UserMessage);
+    deep.content.push(ContentBlock::Json {
+        data: nested(5_000),
+    });
+    refuse(deep, "content");
+    for count in [u64::MAX, u64::MAX - 1, MAX_TOKENS + 1] {
+        let mut ev = call("big", &format!("big-{count}"));
+        ev.usage = Some(Usage {
+            output: Some(count),
+            ..Usage::default()
+        });
+        refuse(ev, "output");
+    }
+    // A count at the bound is priced exactly, without overflow.
+    let mut ev = call("big", "at-the-bound");
+    ev.cost = None;
+    ev.usage = Some(Usage {
+        input: Some(MAX_TOKENS),
+        output: Some(MAX_TOKENS),
+        ..Usage::default()
+    });
+    let receipt = rec.log(ev).unwrap();
+    assert!(receipt.cost_usd.is_some_and(|c| c > Decimal::ZERO));
+    for json in [
+        r#"{"input": 18446744073709551615}"#,
+        r#"{"input": 18446744073709551616}"#,
+        r#"{"input": -1}"#,
+        r#"{"input": 1e30}"#,
+    ] {
+        let e = usage_from_json(json).unwrap_err();
+        assert_eq!(e.code(), "invalid_input", "{json}: {e}");
+    }
+    // Deep enough to overflow a recursive parser's stack: an error, never a crash.
+    let deep_text = format!(
+        "{{\"input\": 1, \"raw\": {}{}}}",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let e = usage_from_json(&deep_text).unwrap_err();
+    assert_eq!(e.code(), "invalid_input", "{e}");
+    assert!(
+        e.to_string().len() < 4096,
+        "the error quotes a bounded excerpt"
+    );
+    rec.flush(None).unwrap();
+    assert_eq!(rec.event_count().unwrap(), stored + 1);
 }
