@@ -9,8 +9,10 @@ use super::resolve::{
 use super::{Cost, PricingError, SharedStr, engine, litellm, parse};
 use crate::Usage;
 use chrono::{DateTime, Utc};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
 /// Options of one cost computation.
@@ -169,6 +171,39 @@ pub struct PriceTable {
     providers: Vec<String>,
     index: Index,
     cache: RwLock<Cache>,
+    /// Identifies this table and its current contents for [`LAST_RESOLVED`]: fresh for every
+    /// table, clone and change.
+    id: u64,
+}
+
+/// Source of [`PriceTable`] ids.
+static TABLE_IDS: AtomicU64 = AtomicU64::new(1);
+
+fn next_table_id() -> u64 {
+    TABLE_IDS.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The last name this thread resolved to a model, and in which table. Applications price one or
+/// a few models over and over; a repeat of the last name skips the shared cache's lock and hash
+/// probe (a quarter of a cost's time). Only found models are kept; the strings are reused.
+struct LastResolved {
+    table: u64,
+    provider: Option<String>,
+    model: String,
+    group: u32,
+    matched: MatchKind,
+}
+
+thread_local! {
+    static LAST_RESOLVED: RefCell<LastResolved> = const {
+        RefCell::new(LastResolved {
+            table: 0,
+            provider: None,
+            model: String::new(),
+            group: 0,
+            matched: MatchKind::Exact,
+        })
+    };
 }
 
 impl Clone for PriceTable {
@@ -179,6 +214,7 @@ impl Clone for PriceTable {
             providers: self.providers.clone(),
             index: self.index.clone(),
             cache: RwLock::new(Cache::default()),
+            id: next_table_id(),
         }
     }
 }
@@ -209,6 +245,7 @@ impl PriceTable {
             providers: Vec::new(),
             index: Index::default(),
             cache: RwLock::new(Cache::default()),
+            id: next_table_id(),
         }
     }
 
@@ -414,6 +451,14 @@ impl PriceTable {
         model: &str,
         provider: Option<&str>,
     ) -> Result<Option<(u32, MatchKind)>, PricingError> {
+        let last = LAST_RESOLVED.with(|last| {
+            let last = last.borrow();
+            (last.table == self.id && last.model == model && last.provider.as_deref() == provider)
+                .then_some((last.group, last.matched))
+        });
+        if last.is_some() {
+            return Ok(last);
+        }
         let hit = match self.cache.read() {
             Ok(c) => c.get(provider, model),
             Err(poisoned) => poisoned.get_ref().get(provider, model),
@@ -436,7 +481,24 @@ impl PriceTable {
             }
         };
         match resolution {
-            Resolution::Found(g, k) => Ok(Some((g, k))),
+            Resolution::Found(g, k) => {
+                LAST_RESOLVED.with(|last| {
+                    let mut last = last.borrow_mut();
+                    last.table = self.id;
+                    last.model.clear();
+                    last.model.push_str(model);
+                    match (&mut last.provider, provider) {
+                        (Some(p), Some(q)) => {
+                            p.clear();
+                            p.push_str(q);
+                        }
+                        (slot, q) => *slot = q.map(str::to_string),
+                    }
+                    last.group = g;
+                    last.matched = k;
+                });
+                Ok(Some((g, k)))
+            }
             Resolution::Unknown => Ok(None),
             Resolution::Ambiguous(candidates) => Err(PricingError::Ambiguous {
                 model: model.to_string(),
@@ -453,6 +515,7 @@ impl PriceTable {
 
     /// Rebuilds the index and empties the cache after any change to the groups.
     fn reindex(&mut self) {
+        self.id = next_table_id();
         for g in &mut self.groups {
             g.entries.sort_by_key(|e| e.effective_from);
             g.labels = g.entries.iter().map(Labels::new).collect();
@@ -524,4 +587,55 @@ fn read(path: &Path) -> Result<String, PricingError> {
         path: path.display().to_string(),
         message: e.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::ModelPrice;
+    use super::*;
+    use rust_decimal::Decimal;
+
+    fn total(t: &PriceTable, model: &str, provider: Option<&str>) -> Option<Decimal> {
+        let usage = Usage {
+            input: Some(1_000_000),
+            ..Usage::default()
+        };
+        let opts = CostOptions {
+            provider: provider.map(str::to_string),
+            ..CostOptions::default()
+        };
+        t.cost(model, &usage, &opts).unwrap().total
+    }
+
+    fn table(input: i64) -> PriceTable {
+        let mut t = PriceTable::empty("t");
+        t.set(ModelPrice::new(
+            "p",
+            "m",
+            Decimal::from(input),
+            Decimal::ONE,
+        ));
+        t
+    }
+
+    /// A repeated name skips the shared cache; the answer must still follow the table asked and
+    /// every change made to it.
+    #[test]
+    fn a_repeated_name_follows_the_table_and_its_changes() {
+        let mut a = table(1);
+        let b = table(3);
+        assert_eq!(total(&a, "m", None), Some(Decimal::ONE));
+        assert_eq!(total(&b, "m", None), Some(Decimal::from(3)));
+        assert_eq!(total(&a, "m", None), Some(Decimal::ONE));
+        a.set(ModelPrice::new("p", "m", Decimal::from(5), Decimal::ONE));
+        assert_eq!(total(&a, "m", None), Some(Decimal::from(5)));
+        assert_eq!(total(&a.clone(), "m", None), Some(Decimal::from(5)));
+        // The same name with another provider hint is another lookup.
+        a.set(ModelPrice::new("q", "m", Decimal::from(7), Decimal::ONE));
+        assert_eq!(total(&a, "m", Some("q")), Some(Decimal::from(7)));
+        assert_eq!(total(&a, "m", Some("p")), Some(Decimal::from(5)));
+        assert_eq!(total(&a, "m", Some("q")), Some(Decimal::from(7)));
+        let other_thread = std::thread::spawn(move || total(&b, "m", None));
+        assert_eq!(other_thread.join().unwrap(), Some(Decimal::from(3)));
+    }
 }
