@@ -102,9 +102,56 @@ export interface HailEvent {
 
 /**
  * Events of a HAIL file as an async iterator, read off the event loop in batches. A malformed
- * line rejects with a `hail_format` HailogError that names the line.
+ * line rejects with a `hail_format` HailogError whose `kind` and `line` say what and where.
  */
 export declare function readHail(path: string, options?: { batchSize?: number }): AsyncGenerator<HailEvent, void, undefined>
+
+/** A recoverable oddity of a HAIL file, such as timestamps going backwards. */
+export interface HailWarning {
+  line: number
+  kind: string
+  message: string
+}
+
+/** A whole HAIL file, validated and summarized. */
+export interface HailFile {
+  /** The header line (`version`, `sessionId`, `agent`, `context`). */
+  header: Record<string, unknown>
+  /** `hail1`, `session_object` or `hail01`. */
+  dialect: 'hail1' | 'session_object' | 'hail01'
+  /** The file's own stats line, or null. */
+  stats: Record<string, number> | null
+  /** The stats hailog computes from the events (what a correct stats line would say). */
+  computedStats: Record<string, number>
+  warnings: HailWarning[]
+  /** The session summary, with its status at `now`. */
+  summary: SessionSummary
+}
+
+export interface SummarizeHailOptions {
+  /** Longest line accepted, in bytes. */
+  maxLineBytes?: number
+  /** Reject a file that repeats an event id (default true). */
+  checkDuplicateIds?: boolean
+  /** The time the status is computed at (default: now). */
+  now?: Date | string | number
+}
+
+/** Reads, validates and summarizes a HAIL file off the event loop. */
+export declare function summarizeHail(path: string, options?: SummarizeHailOptions): Promise<HailFile>
+
+/** The file rewritten in hailog's canonical `hail-1.0.0` form (header, events, stats line). */
+export declare function canonicalHail(path: string): Promise<string>
+
+export interface SummarizeOptions {
+  sessionId?: string
+  now?: Date | string | number
+  idleAfterSeconds?: number
+  doneAfterSeconds?: number
+}
+
+/** Folds HAIL event objects (or their JSON strings) into a session summary and its status. */
+export declare function summarize(events: Array<HailEvent | string>, options?: SummarizeOptions): SessionSummary
 
 /** Exclusive token buckets to price (camelCase or the core's snake_case names). */
 export interface UsageInput {
@@ -195,16 +242,25 @@ export interface LogEvent {
   timestamp?: Date | string | number
 }
 
-/** A session's aggregates, camelCased from the core's summary. */
+/** A session's aggregates, camelCased from the core's summary (the Python dict's keys). */
 export interface SessionSummary {
   sessionId: string
+  status: SessionStatus
   eventCount: number
   requestCount: number
   toolCallCount: number
   errorCount: number
-  tokens: Record<string, number>
-  /** Exact decimal string. */
+  /** Every usage bucket; null where nothing reported it. */
+  tokens: Record<string, number | null>
+  /** Exact decimal string; null while nothing could be priced. */
   costUsd: string | null
+  unpricedRequests: number
+  latencyMs: { p50: number | null; p95: number | null }
+  /** Per model, keyed by the model id as logged. */
+  models: Record<string, unknown>
+  durationSeconds: number
+  firstEventAt: string | null
+  lastEventAt: string | null
   [field: string]: unknown
 }
 

@@ -123,11 +123,24 @@ class StreamParser {
   }
 }
 
+/** A `{"error": {...}}` answer of the addon as a thrown HailogError with its fields. */
+function throwAnswer(error) {
+  const { code, message, ...fields } = error
+  throw Object.assign(new HailogError(message, code), fields)
+}
+
+/** Parses an addon answer that is either the result's JSON or `{"error": {...}}`. */
+function answer(json) {
+  const value = JSON.parse(json)
+  if (value !== null && !Array.isArray(value) && typeof value === 'object' && value.error) throwAnswer(value.error)
+  return value
+}
+
 /**
  * Events of a HAIL file (OpenSession `hail-1.0.0` and the dialects hailog reads), as canonical
  * HAIL event objects. Reading happens on the thread pool in batches of `batchSize` events, so a
  * big file does not block the event loop; a malformed line rejects with a `hail_format` error
- * naming its line.
+ * whose `kind` and `line` say what and where.
  */
 async function* readHail(path, { batchSize = 1024 } = {}) {
   const reader = new native.NativeHailReader(String(path))
@@ -139,8 +152,53 @@ async function* readHail(path, { batchSize = 1024 } = {}) {
       throw adopt(err)
     }
     if (batch === null) return
-    yield* JSON.parse(batch)
+    yield* answer(batch)
   }
+}
+
+const timeText = (t) => (t === undefined || t === null ? undefined : t instanceof Date ? t.toISOString() : typeof t === 'number' ? new Date(t).toISOString() : String(t))
+
+/**
+ * Reads, validates and summarizes a whole HAIL file off the event loop: its header, dialect,
+ * own stats line, the stats hailog computes, warnings, and the session summary with its status
+ * at `now` (default: the current time).
+ */
+async function summarizeHail(path, { maxLineBytes, checkDuplicateIds, now } = {}) {
+  let json
+  try {
+    json = await native.summarizeHailFile(String(path), { maxLineBytes, checkDuplicateIds, now: timeText(now) })
+  } catch (err) {
+    throw adopt(err)
+  }
+  return answer(json)
+}
+
+/** The file rewritten in hailog's canonical `hail-1.0.0` form (header, events, stats line). */
+async function canonicalHail(path) {
+  let text
+  try {
+    text = await native.canonicalHail(String(path))
+  } catch (err) {
+    throw adopt(err)
+  }
+  if (text.startsWith('{"error"')) return answer(text)
+  return text
+}
+
+/**
+ * Folds HAIL event objects (or their JSON strings) into a session summary with its status at
+ * `now`. A bad event throws a `hail_format` error whose `line` is the event's 1-based position.
+ */
+function summarize(events, { sessionId = '', now, idleAfterSeconds, doneAfterSeconds } = {}) {
+  if (!Array.isArray(events)) throw new HailogError('summarize: events must be an array', 'invalid_input')
+  const lines = events.map((e) => (typeof e === 'string' ? e : JSON.stringify(e)))
+  let json
+  try {
+    json = native.summarizeEvents(lines, String(sessionId), timeText(now), idleAfterSeconds, doneAfterSeconds)
+  } catch (err) {
+    throw adopt(err)
+  }
+  return answer(json)
 }
 
 // camelCase usage fields to the core's bucket names; snake_case keys pass through unchanged.
@@ -636,6 +694,9 @@ module.exports = {
   StreamParser,
   parseUsage,
   readHail,
+  summarizeHail,
+  canonicalHail,
+  summarize,
   version,
 }
 

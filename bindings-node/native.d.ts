@@ -58,7 +58,7 @@ export declare class NativeRecorder {
   export(sessionId: string, format: string): Promise<string | null>
   flush(): void
   close(): void
-  /** The session's summary as JSON, or null for a session never logged. */
+  /** The session's summary with its status now, as JSON, or null for a session never logged. */
   summaryJson(sessionId: string): string | null
 }
 
@@ -81,11 +81,31 @@ export declare function __debugPanic(message: string): void
 /** Test hook: a panic on a thread-pool thread must reject the promise, never abort. */
 export declare function __debugPanicAsync(message: string): Promise<void>
 
+/** The file rewritten in hailog's canonical `hail-1.0.0` form (header, events, stats line). */
+export declare function canonicalHail(path: string): Promise<string>
+
 /** Prices one request with the built-in table; returns `{"cost":...}` or `{"error":...}`. */
 export declare function costJson(model: string, usage: string, options: string): string
 
+/** Options of `summarizeHail`, as the JS layer passes them. */
+export interface HailReadOptions {
+  maxLineBytes?: number
+  checkDuplicateIds?: boolean
+  /** RFC 3339 time the status is computed at (default: now). */
+  now?: string
+}
+
 /** Parses one complete provider response or error body; returns the usage as JSON. */
 export declare function parseUsageJson(body: string | Uint8Array, provider?: string | undefined | null): string
+
+/**
+ * Folds HAIL event lines (each one event object's JSON) into a session summary and its status
+ * at `now`. A bad event is a `hail_format` error naming its 1-based position as the line.
+ */
+export declare function summarizeEvents(events: Array<string>, sessionId: string, now?: string | undefined | null, idleAfterSeconds?: number | undefined | null, doneAfterSeconds?: number | undefined | null): string
+
+/** Reads, validates and summarizes a whole HAIL file off the JS thread; JSON of `HailFile`. */
+export declare function summarizeHailFile(path: string, options: HailReadOptions): Promise<string>
 
 /** The version of the native addon. */
 export declare function version(): string

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
-import { HailogError, PriceTable, StreamParser, parseUsage } from '../index.mjs'
+import { HailogError, PriceTable, StreamParser, canonicalHail, parseUsage, summarize, summarizeHail } from '../index.mjs'
 
 /** Checks an `{"error": {"kind", "line"}}` expectation against a thrown error. */
 export async function expectError(expected, action) {
@@ -35,6 +35,35 @@ function usageOf({ file, mode, provider }, dir) {
 
 /** Decimal strings compared as numbers: `0.0150` equals `0.015`. */
 const decimal = (d) => (d === null ? null : d.includes('.') ? d.replace(/0+$/, '').replace(/\.$/, '') : d)
+
+// Summary maps keyed by names the caller chose: their keys are not camelCased.
+const NAMED_MAPS = new Set(['models', 'tools', 'metadata'])
+
+/**
+ * Where `got` (camelCase) differs from the vector's `want` (snake_case): objects compare on the
+ * keys `want` lists, decimal strings as numbers. Returns a list of mismatches.
+ */
+function mismatches(where, got, want, namedKeys = false) {
+  if (want !== null && typeof want === 'object' && !Array.isArray(want)) {
+    if (got === null || typeof got !== 'object') return [`${where}: got ${JSON.stringify(got)}, expected an object`]
+    return Object.entries(want).flatMap(([key, value]) => {
+      const k = namedKeys ? key : camel(key)
+      return mismatches(`${where}.${k}`, got[k], value, NAMED_MAPS.has(key) && !namedKeys)
+    })
+  }
+  const numeric = (v) => typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v)
+  if (numeric(got) && numeric(want) ? decimal(got) === decimal(want) : JSON.stringify(got) === JSON.stringify(want)) return []
+  return [`${where}: got ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`]
+}
+
+/** Checks an `{"error": {"kind", "line"}}` expectation: a HAIL format error with those fields. */
+function assertHailError(err, want) {
+  assert.ok(err instanceof HailogError, `expected a HailogError, got ${err}`)
+  assert.equal(err.code, 'hail_format', err.message)
+  assert.equal(err.kind, want.kind, err.message)
+  if (want.line !== undefined) assert.equal(err.line, want.line, err.message)
+  return true
+}
 
 export const suites = {
   pricing(c) {
@@ -73,5 +102,48 @@ export const suites = {
         assert.deepEqual(usage[camel(key)], want, key)
       }
     }
+  },
+  async hail(c, dir) {
+    const { file, options = {} } = c.input
+    const filePath = path.join(dir, file)
+    const opts = { maxLineBytes: options.max_line_bytes, checkDuplicateIds: options.check_duplicate_ids }
+    const want = c.expected
+    if (want.error) {
+      await assert.rejects(summarizeHail(filePath, opts), (err) => assertHailError(err, want.error))
+      return
+    }
+    const f = await summarizeHail(filePath, opts)
+    const found = []
+    if ('session_id' in want) found.push(...mismatches('sessionId', f.header.sessionId, want.session_id))
+    if ('dialect' in want) found.push(...mismatches('dialect', f.dialect, want.dialect))
+    if ('summary' in want) found.push(...mismatches('summary', f.summary, want.summary))
+    if ('stats' in want) found.push(...mismatches('stats', f.computedStats, want.stats))
+    if ('stats_line' in want) {
+      if (want.stats_line === null) {
+        if (f.stats !== null) found.push(`stats_line: got ${JSON.stringify(f.stats)}, expected none`)
+      } else {
+        found.push(...mismatches('stats_line', f.stats ?? {}, want.stats_line))
+      }
+    }
+    if ('warnings' in want) {
+      const got = f.warnings.map(({ line, kind }) => ({ line, kind }))
+      found.push(...mismatches('warnings', got, want.warnings))
+    }
+    if (want.canonical && (await canonicalHail(filePath)) !== fs.readFileSync(filePath, 'utf8')) {
+      found.push('canonical rewrite differs from the file')
+    }
+    assert.deepEqual(found, [])
+  },
+  status(c) {
+    const { events, session_id: sessionId, now, thresholds = {} } = c.input
+    const summary = summarize(events, {
+      sessionId,
+      now,
+      idleAfterSeconds: thresholds.idle_after_seconds,
+      doneAfterSeconds: thresholds.done_after_seconds,
+    })
+    const found = mismatches('status', summary.status, c.expected.status)
+    found.push(...mismatches('summary', summary, c.expected.summary ?? {}))
+    assert.deepEqual(found, [])
   },
 }

@@ -9,6 +9,7 @@ mod error;
 mod hail;
 mod pricing;
 mod recorder;
+mod summary;
 mod usage;
 
 use napi::bindgen_prelude::AsyncTask;

@@ -542,16 +542,16 @@ impl NativeRecorder {
         self.inner.close().map_err(error::to_js)
     }
 
-    /// The session's summary as JSON, or null for a session never logged.
+    /// The session's summary with its status now, as JSON, or null for a session never logged.
     #[napi(catch_unwind)]
     pub fn summary_json(&self, session_id: String) -> error::Result<Option<String>> {
-        let summary = self.rec().summary(&session_id).map_err(error::to_js)?;
-        summary
-            .map(|s| {
-                serde_json::to_value(&s)
-                    .and_then(|v| serde_json::to_string(&crate::usage::camel_keys(v)))
-            })
-            .transpose()
-            .map_err(|e| napi::Error::new(Code("internal"), e.to_string()))
+        let rec = self.rec();
+        let Some(summary) = rec.summary(&session_id).map_err(error::to_js)? else {
+            return Ok(None);
+        };
+        let status = hailog::session::status(&summary, chrono::Utc::now(), rec.status_thresholds());
+        Ok(Some(
+            crate::summary::summary_value(&summary, status).to_string(),
+        ))
     }
 }

@@ -748,6 +748,11 @@ impl Recorder {
             .map(|s| crate::session::status(&s, now, &self.inner.thresholds)))
     }
 
+    /// The idle and done thresholds this recorder derives statuses with.
+    pub fn status_thresholds(&self) -> &StatusThresholds {
+        &self.inner.thresholds
+    }
+
     /// How many events the database holds, over all sessions.
     pub fn event_count(&self) -> Result<u64> {
         self.read("count events", |c| {
