@@ -1,4 +1,5 @@
-// Every ```js block of README.md runs as an ES module and prints what its comments claim.
+// Every ```js block of this package's README.md and of the repository's README.md runs as an ES
+// module and prints what its comments claim.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
@@ -7,13 +8,19 @@ import path from 'node:path'
 import { pkgDir, examplesDir, linkExamples } from './helpers.mjs'
 
 linkExamples()
-const readme = fs.readFileSync(path.join(pkgDir, 'README.md'), 'utf8')
-const blocks = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1])
+const snippets = (file) => [...fs.readFileSync(file, 'utf8').matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1])
+const ours = snippets(path.join(pkgDir, 'README.md'))
+const root = snippets(path.join(pkgDir, '..', 'README.md'))
+const blocks = [...ours, ...root]
 
-test('the README has JavaScript snippets', () => assert.ok(blocks.length >= 4))
+test('the READMEs have JavaScript snippets', () => {
+  assert.ok(ours.length >= 4)
+  assert.ok(root.length >= 1)
+})
 
 blocks.forEach((code, i) => {
-  test(`README snippet ${i + 1} runs and prints what it says`, () => {
+  const where = i < ours.length ? `bindings-node/README.md snippet ${i + 1}` : `README.md snippet ${i - ours.length + 1}`
+  test(`${where} runs and prints what it says`, () => {
     // Run from a file inside the package folder so `hailog` and relative URLs resolve.
     const file = path.join(examplesDir, `.readme-snippet-${i}.mjs`)
     fs.writeFileSync(file, code.replaceAll('../hail-spec/', '../../hail-spec/'))
