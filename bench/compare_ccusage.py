@@ -29,7 +29,7 @@ def ccusage_binary():
 
 
 def timed(cmd, env):
-    """Runs cmd under /usr/bin/time -v; returns (stdout, seconds, peak RSS in MiB)."""
+    """Runs cmd under /usr/bin/time -v; returns (stdout, wall seconds, peak RSS in MiB, CPU seconds)."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as t:
         out = subprocess.run(["/usr/bin/time", "-v", "-o", t.name] + cmd, env=env, capture_output=True, text=True)
         if out.returncode != 0:
@@ -39,7 +39,8 @@ def timed(cmd, env):
     h, m, s = wall.groups()
     secs = int(h or 0) * 3600 + int(m) * 60 + float(s)
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", report).group(1)) / 1024
-    return out.stdout, secs, rss
+    cpu = sum(float(re.search(rf"{k} time \(seconds\): ([\d.]+)", report).group(1)) for k in ("User", "System"))
+    return out.stdout, secs, rss, cpu
 
 
 def main():
@@ -55,10 +56,10 @@ def main():
         for _ in range(runs):
             for f in glob.glob(db + "*"):
                 os.remove(f)
-            _, secs, rss = timed([hailog, "--db", db, "import", os.path.join(tree, "projects"), "--json"], env)
-            results["hailog"].append((secs, rss))
-            out, secs, rss = timed([cc, "daily", "--json", "--offline", "--timezone", "UTC"], env)
-            results["ccusage"].append((secs, rss))
+            _, secs, rss, cpu = timed([hailog, "--db", db, "import", os.path.join(tree, "projects"), "--json"], env)
+            results["hailog"].append((secs, rss, cpu))
+            out, secs, rss, cpu = timed([cc, "daily", "--json", "--offline", "--timezone", "UTC"], env)
+            results["ccusage"].append((secs, rss, cpu))
             cc_json = json.loads(out)
         again = json.loads(subprocess.run([hailog, "--db", db, "import", os.path.join(tree, "projects"), "--json"],
                                           env=env, capture_output=True, text=True, check=True).stdout)
@@ -91,13 +92,15 @@ def main():
     mismatches += [f"{d}: only in hailog" for d in sorted(extra)]
 
     best = {k: min(v) for k, v in results.items()}
-    worst_rss = {k: max(r for _, r in v) for k, v in results.items()}
+    worst_rss = {k: max(r for _, r, _ in v) for k, v in results.items()}
+    least_cpu = {k: min(c for _, _, c in v) for k, v in results.items()}
     print(f"input: {size / 1e6:.1f} MB of Claude Code JSONL, {len(cc_json['daily'])} days, best of {runs} runs")
-    print(f"| tool | wall time (best) | peak RSS (max) | MB/s |")
-    print(f"|---|---|---|---|")
+    print("| tool | wall time (best) | CPU time user+sys (least) | peak RSS (max) | MB/s (wall) |")
+    print("|---|---|---|---|---|")
     for k in ("hailog", "ccusage"):
-        print(f"| {k} | {best[k][0]:.2f} s | {worst_rss[k]:.0f} MiB | {size / 1e6 / best[k][0]:.0f} |")
+        print(f"| {k} | {best[k][0]:.2f} s | {least_cpu[k]:.2f} s | {worst_rss[k]:.0f} MiB | {size / 1e6 / best[k][0]:.0f} |")
     print(f"time ratio ccusage/hailog: {best['ccusage'][0] / best['hailog'][0]:.2f}x; "
+          f"CPU ratio ccusage/hailog: {least_cpu['ccusage'] / least_cpu['hailog']:.2f}x; "
           f"RSS ratio ccusage/hailog: {worst_rss['ccusage'] / worst_rss['hailog']:.2f}x")
     print(f"re-import added {again['events_added']} events")
     worst = max((abs(r[3]) for r in cost_rows), default=Decimal(0))

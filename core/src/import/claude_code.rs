@@ -198,10 +198,26 @@ pub(crate) fn read(path: &Path, emit: &mut Emit<'_>) -> Result<()> {
     let stem = file_stem(path);
     let mut st = State::default();
     read_json_lines(path, emit, |bytes, line_no| {
+        if carries_nothing(bytes) {
+            return Ok(Vec::new());
+        }
         let line: Line =
             serde_json::from_slice(bytes).map_err(|e| format!("not a JSON log line: {e}"))?;
         line_events(&line, &stem, line_no, &mut st)
     })
+}
+
+/// A whole tool-result line that reports no error: the largest lines of a log (file contents,
+/// command output) and nothing in them is imported, so they are not parsed. A cut-off line
+/// still goes to the parser, which reports it.
+fn carries_nothing(bytes: &[u8]) -> bool {
+    let has = |needle: &[u8]| memchr::memmem::find(bytes, needle).is_some();
+    bytes.starts_with(b"{")
+        && bytes.ends_with(b"}")
+        && has(br#""type":"user""#)
+        && has(br#""tool_result""#)
+        && !has(br#""is_error":true"#)
+        && !has(br#""is_error": true"#)
 }
 
 fn line_events(
@@ -424,6 +440,21 @@ mod tests {
         assert_eq!(evs[0].outcome, Outcome::Failed);
         assert_eq!(evs[0].tool.as_deref(), Some("Read"));
         assert_eq!(evs[0].trace_id.as_deref(), Some("cc:p1"));
+    }
+
+    #[test]
+    fn only_whole_error_free_tool_results_skip_the_parser() {
+        let ok = br#"{"type":"user","message":{"content":[{"type":"tool_result","is_error":false,"content":"x"}]}}"#;
+        assert!(carries_nothing(ok));
+        let failed =
+            br#"{"type":"user","message":{"content":[{"type":"tool_result","is_error":true}]}}"#;
+        assert!(!carries_nothing(failed));
+        assert!(
+            !carries_nothing(&ok[..ok.len() - 2]),
+            "a cut-off line is parsed and reported"
+        );
+        let prompt = br#"{"type":"user","message":{"content":"fix the tool_result parser"}}"#;
+        assert!(!carries_nothing(prompt));
     }
 
     #[test]

@@ -142,13 +142,20 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 
 /// Tells a file's format from its first few lines.
 pub fn sniff(path: &Path) -> Result<Option<Source>> {
-    let file = File::open(path).map_err(io_err(path))?;
-    // Only the start is needed; a first line may be long, so read a bounded prefix.
-    let mut head = Vec::with_capacity(64 << 10);
-    file.take(1 << 20)
-        .read_to_end(&mut head)
-        .map_err(io_err(path))?;
-    Ok(sniff_bytes(&head))
+    // Only the start is needed: 64 KiB usually holds several lines; a log whose first lines
+    // are longer gets a second look at its first MiB.
+    for limit in [64u64 << 10, 1 << 20] {
+        let file = File::open(path).map_err(io_err(path))?;
+        let mut head = Vec::with_capacity(limit as usize);
+        file.take(limit)
+            .read_to_end(&mut head)
+            .map_err(io_err(path))?;
+        let found = sniff_bytes(&head);
+        if found.is_some() || (head.len() as u64) < limit {
+            return Ok(found);
+        }
+    }
+    Ok(None)
 }
 
 fn sniff_bytes(head: &[u8]) -> Option<Source> {
@@ -195,7 +202,7 @@ impl Default for ImportOptions {
     fn default() -> Self {
         ImportOptions {
             prices: Some(PriceTable::builtin()),
-            batch_size: 16_384,
+            batch_size: 4_096,
             max_reported_skips: 100,
         }
     }
@@ -247,7 +254,8 @@ pub struct ImportReport {
 /// Where a parser puts what it reads: events go to the store in batches through a bounded
 /// channel, so memory stays flat whatever the input size.
 pub(crate) struct Emit<'a> {
-    batch: Vec<Event>,
+    /// Shared by every file, so small files do not each cost a transaction.
+    batch: &'a mut Vec<Event>,
     batch_size: usize,
     tx: &'a SyncSender<Vec<Event>>,
     prices: Option<&'a PriceTable>,
@@ -311,7 +319,7 @@ impl Emit<'_> {
         if self.batch.is_empty() {
             return Ok(());
         }
-        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(self.batch_size));
+        let batch = std::mem::replace(self.batch, Vec::with_capacity(self.batch_size));
         self.tx.send(batch).map_err(|_| {
             Error::from(StorageError::Sink {
                 sink: "import",
@@ -376,6 +384,7 @@ pub fn import(
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<ImportReport> {
     let bytes_total: u64 = files.iter().map(|f| f.bytes).sum();
+    let saved = tune_for_bulk(store.connection())?;
     let bytes = AtomicU64::new(0);
     let files_done = AtomicU64::new(0);
     let (tx, rx) = sync_channel::<Vec<Event>>(2);
@@ -389,9 +398,11 @@ pub fn import(
             let mut skipped = Vec::new();
             let mut skipped_count = 0u64;
             let (mut events, mut lines) = (0u64, 0u64);
-            for file in files {
+            let mut batch = Vec::with_capacity(batch_size);
+            let last = files.len().saturating_sub(1);
+            for (i, file) in files.iter().enumerate() {
                 let mut emit = Emit {
-                    batch: Vec::with_capacity(batch_size),
+                    batch: &mut batch,
                     batch_size,
                     tx: &tx,
                     prices: opts.prices.as_deref(),
@@ -408,7 +419,11 @@ pub fn import(
                     Source::Codex => codex::read(&file.path, &mut emit),
                     Source::Hail => hail::read(&file.path, &mut emit),
                 };
-                let sent = result.and_then(|()| emit.send());
+                let sent = if i == last {
+                    result.and_then(|()| emit.send())
+                } else {
+                    result
+                };
                 events += emit.events;
                 lines += emit.lines;
                 sent?;
@@ -436,6 +451,7 @@ pub fn import(
         });
         (parsed, written)
     });
+    restore_tuning(store.connection(), saved);
     let (added, present, sessions) = written?;
     let (events, lines, skipped, skipped_count) = parsed?;
     report.bytes = bytes.load(Ordering::Relaxed);
@@ -454,6 +470,35 @@ pub fn import(
         events_added: added,
     });
     Ok(report)
+}
+
+/// Connection settings for one bulk import, put back when it ends. The default page cache
+/// (about 2 MiB) makes every transaction re-read and re-write the event-id index it just
+/// evicted; a fixed 32 MiB cache and rarer WAL checkpoints (each one an fsync) keep writes close
+/// to the bytes actually added, and memory stays bounded whatever the input size. Returns the
+/// previous `(cache_size, wal_autocheckpoint)`.
+fn tune_for_bulk(conn: &rusqlite::Connection) -> Result<(i64, i64)> {
+    let sql = |e| StorageError::Sqlite {
+        context: "tune the connection for a bulk import".into(),
+        source: e,
+    };
+    let cache_size: i64 = conn
+        .query_row("PRAGMA cache_size", [], |r| r.get(0))
+        .map_err(sql)?;
+    let checkpoint: i64 = conn
+        .query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
+        .map_err(sql)?;
+    conn.execute_batch("PRAGMA cache_size=-32768; PRAGMA wal_autocheckpoint=16384;")
+        .map_err(sql)?;
+    Ok((cache_size, checkpoint))
+}
+
+fn restore_tuning(conn: &rusqlite::Connection, (cache_size, checkpoint): (i64, i64)) {
+    // Best effort: the settings only concern this connection, which the caller may reuse.
+    let _ = conn.execute_batch(&format!(
+        "PRAGMA cache_size={cache_size}; PRAGMA wal_autocheckpoint={checkpoint}; \
+         PRAGMA wal_checkpoint(PASSIVE);"
+    ));
 }
 
 fn write_all(
