@@ -721,3 +721,25 @@ fn help_has_an_example_on_every_command_and_completions_generate() {
         );
     }
 }
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let dir = tempfile::tempdir().expect("temp");
+    // The reader is gone before hailog starts: its first write finds the pipe closed.
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let child = Command::new(env!("CARGO_BIN_EXE_hailog"))
+        .args(["pricing", "list"])
+        .env("HAILOG_DB", dir.path().join("unused.db"))
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(141));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
