@@ -300,7 +300,7 @@ def process_rows(args) -> list:
                 [
                     Contender(
                         "hailog import --from claude-code",
-                        [cli, "import", "--from", "claude-code", "--db", "$TMP/import.db", "--json", tree],
+                        [cli, "--db", "$TMP/import.db", "import", "--from", "claude-code", "--json", f"{tree}/projects"],
                         hailog=True,
                         wall=True,
                     ),
