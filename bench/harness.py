@@ -70,7 +70,11 @@ def run_once(c: Contender, tmp: str) -> None:
     env = {**os.environ, **c.env}
     argv = [str(a).replace("$TMP", tmp) for a in c.argv]
     start = time.perf_counter()
-    proc = _Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT)
+    try:
+        proc = _Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT)
+    except OSError as e:
+        c.error = f"cannot start {argv[0]}: {e.strerror}"
+        return
     out, err = proc.communicate()
     wall = time.perf_counter() - start
     if proc.returncode != 0:
