@@ -220,7 +220,14 @@ function snakeUsage(usage, what) {
     throw new HailogError(`${what}: usage must be an object, got ${usage === null ? 'null' : typeof usage}`, 'invalid_input')
   }
   const out = {}
-  for (const key of Object.keys(usage)) out[USAGE_KEYS[key] ?? key] = usage[key]
+  for (const key of Object.keys(usage)) {
+    const v = usage[key]
+    // JSON would carry Infinity and NaN as null: an absent count instead of an error.
+    if (typeof v === 'number' && !Number.isFinite(v)) {
+      throw new HailogError(`${what}: usage.${key} is ${v}, not a token count`, 'invalid_input')
+    }
+    out[USAGE_KEYS[key] ?? key] = v
+  }
   return out
 }
 
@@ -437,9 +444,14 @@ class Client {
   // drained into the core first, so an operation lands after every event logged before it.
   #op(op, sessionId, args = {}) {
     if (this.#native === null) throw new HailogError('client is closed', 'closed')
+    const id = String(sessionId)
+    // N-API would turn a lone surrogate into U+FFFD: a different id stored without a word.
+    if (!id.isWellFormed()) {
+      throw new HailogError('session_id: contains a lone UTF-16 surrogate, which is not text', 'invalid_input')
+    }
     this.#drain()
     try {
-      return this.#native.op(op, String(sessionId), JSON.stringify(args))
+      return this.#native.op(op, id, JSON.stringify(args))
     } catch (err) {
       throw adopt(err)
     }

@@ -228,11 +228,16 @@ fn check_json_depth(ev: &Event) -> Result<()> {
         crate::ContentBlock::Json { data } => Some(("content", data)),
         _ => None,
     });
+    let start_metadata = match &ev.op {
+        Some(SessionOp::Start { metadata, .. }) => Some(metadata),
+        _ => None,
+    };
     let fields = ev
         .attributes
         .iter()
+        .chain(&ev.extra)
+        .chain(start_metadata.into_iter().flatten())
         .map(|(k, v)| (k.as_str(), v))
-        .chain(ev.extra.iter().map(|(k, v)| (k.as_str(), v)))
         .chain(content);
     for (name, value) in fields {
         if json_depth_exceeds(value, MAX_JSON_DEPTH) {
