@@ -689,11 +689,15 @@ fn stats(rec: &Recorder, args: &crate::StatsArgs, json: bool) -> Result<()> {
             .iter()
             .map(|r| json!({"key": r.0, "requests": r.1, "failures": r.2, "input_tokens": r.3, "output_tokens": r.4, "cost_usd": r.5, "unpriced": r.6}))
             .collect();
-        // By day, each day's tokens per bucket and models are listed too.
-        print_json(json!({
-            "period": period, "by": by_name, "since": since, "rows": out, "days": days,
+        let mut doc = json!({
+            "period": period, "by": by_name, "since": since, "rows": out,
             "totals": {"requests": total.0, "failures": total.1, "input_tokens": total.2, "output_tokens": total.3, "cost_usd": total.4, "unpriced": total.5},
-        }));
+        });
+        // By day, each day's tokens per bucket and models are listed too.
+        if let Some(days) = days {
+            doc["days"] = json!(days);
+        }
+        print_json(doc);
         return Ok(());
     }
     let st = Style::stdout();

@@ -116,7 +116,8 @@ def claude_fixture(path):
 
 def main():
     hailog = os.path.abspath(sys.argv[1])
-    out = sys.argv[2] if len(sys.argv) > 2 else tempfile.mkdtemp(prefix="hailog-browser-")
+    keep = len(sys.argv) > 2
+    out = sys.argv[2] if keep else tempfile.mkdtemp(prefix="hailog-browser-")
     os.makedirs(out, exist_ok=True)
     browser = chromium()
     env = dict(os.environ, HAILOG_DB=os.path.join(out, "browser.db"))
@@ -157,7 +158,11 @@ def main():
         for f in failures:
             print("FAIL:", f)
         sys.exit(1)
-    print(f"browser test passed ({out})")
+    if keep:
+        print(f"browser test passed (reports and screenshots in {out})")
+    else:
+        shutil.rmtree(out, ignore_errors=True)
+        print("browser test passed")
 
 
 if __name__ == "__main__":

@@ -344,6 +344,15 @@ fn stats_group_by_model_provider_agent_and_day() {
         .filter_map(|r| r["requests"].as_u64())
         .sum();
     assert_eq!(day_total, 6);
+    let buckets = &days["days"][0]["tokens"];
+    assert!(
+        buckets["input"].is_u64() && buckets["cache_read"].is_u64(),
+        "{days}"
+    );
+    assert!(
+        v.get("days").is_none(),
+        "per-day buckets only with --by day"
+    );
     let text = ok(&f.db, &["stats", "--by", "model"]);
     assert!(text.contains("total") && text.contains("gpt-5"), "{text}");
     let out = hailog(&f.db, &["stats", "--by", "colour"]);
