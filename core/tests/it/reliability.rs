@@ -886,3 +886,61 @@ fn hostile_ids_tags_notes_counts_and_json_are_refused_or_stored_exactly() {
     rec.flush(None).unwrap();
     assert_eq!(rec.event_count().unwrap(), stored + 1);
 }
+
+/// A sink that fails its first `failures` writes, then keeps what it gets.
+struct FlakySink {
+    failures: u32,
+    got: hailog::store::MemorySink,
+}
+
+impl hailog::store::Sink for FlakySink {
+    fn name(&self) -> &'static str {
+        "flaky"
+    }
+
+    fn write(&mut self, events: &[&Event]) -> Result<(), hailog::store::StorageError> {
+        if self.failures > 0 {
+            self.failures -= 1;
+            return Err(hailog::store::StorageError::Sink {
+                sink: "flaky",
+                message: "down for a moment".into(),
+            });
+        }
+        self.got.write(events)
+    }
+}
+
+#[test]
+fn a_failing_sink_is_retried_alone_and_every_sink_gets_each_event_once() {
+    use hailog::store::MemorySink;
+    let (before, flaky, after) = (MemorySink::new(), MemorySink::new(), MemorySink::new());
+    let rec = Recorder::builder()
+        .memory()
+        .memory_sink(before.clone())
+        .sink(FlakySink {
+            failures: 3,
+            got: flaky.clone(),
+        })
+        .memory_sink(after.clone())
+        .open()
+        .unwrap();
+    for i in 0..10 {
+        rec.log(call("flaky", &format!("f{i}"))).unwrap();
+    }
+    let e = rec.flush(Some(Duration::from_secs(5))).unwrap_err();
+    assert!(e.to_string().contains("down for a moment"), "{e}");
+    // Each flush reports the failure of a retry made after it was called, until one succeeds.
+    let mut failed_flushes = 1;
+    while rec.flush(Some(Duration::from_secs(5))).is_err() {
+        failed_flushes += 1;
+        assert!(failed_flushes <= 3, "the sink failed only 3 times");
+    }
+    // The database committed once; the retries went to the failed sink and those after it.
+    for sink in [&before, &flaky, &after] {
+        let ids: Vec<String> = sink.events().into_iter().map(|e| e.event_id).collect();
+        let expected: Vec<String> = (0..10).map(|i| format!("f{i}")).collect();
+        assert_eq!(ids, expected);
+    }
+    assert_eq!(rec.event_count().unwrap(), 10);
+    assert_eq!(rec.stats().duplicates, 0);
+}
