@@ -72,6 +72,15 @@ fn px(d: Decimal) -> f64 {
     d.to_f64().unwrap_or(0.0)
 }
 
+/// `850ms`, `1.4s`, `12s`: short enough for a KPI card.
+fn short_ms(ms: u64) -> String {
+    match ms {
+        0..1000 => format!("{ms}ms"),
+        1000..10_000 => format!("{:.1}s", ms as f64 / 1000.0),
+        _ => format!("{}s", ms / 1000),
+    }
+}
+
 fn tokens_total(s: &SessionSummary) -> u64 {
     s.tokens.total().unwrap_or(0)
 }
@@ -602,11 +611,10 @@ pub fn render(
         ),
         (
             "p50 / p95",
-            format!(
-                "{} / {}",
-                s.latency_p50_ms.map_or("-".into(), |v| format!("{v}ms")),
-                s.latency_p95_ms.map_or("-".into(), |v| format!("{v}ms"))
-            ),
+            match (s.latency_p50_ms, s.latency_p95_ms) {
+                (Some(a), Some(b)) => format!("{} / {}", short_ms(a), short_ms(b)),
+                _ => "—".into(),
+            },
             false,
         ),
     ];

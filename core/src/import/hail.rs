@@ -44,12 +44,23 @@ pub(crate) fn read(path: &Path, emit: &mut Emit<'_>) -> Result<()> {
         }
         match parse_event_line(bytes, line_no, &header.session_id) {
             Ok(ev) => emit.event(with_agent(ev, &header), line_no),
+            // A stats line written with other spacing: a summary, not an event to import.
+            Err(_) if is_stats_line(bytes) => Ok(()),
             Err(e) => {
                 emit.skip(line_no, e.to_string());
                 Ok(())
             }
         }
     })
+}
+
+fn is_stats_line(bytes: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Tagged<'a> {
+        #[serde(rename = "type", borrow)]
+        kind: std::borrow::Cow<'a, str>,
+    }
+    serde_json::from_slice::<Tagged>(bytes).is_ok_and(|t| t.kind == "stats")
 }
 
 fn read_whole(path: &Path, emit: &mut Emit<'_>, opts: ReadOptions) -> Result<()> {

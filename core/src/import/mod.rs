@@ -160,8 +160,22 @@ pub fn sniff(path: &Path) -> Result<Option<Source>> {
 
 fn sniff_bytes(head: &[u8]) -> Option<Source> {
     let has = |hay: &[u8], needle: &str| memchr::memmem::find(hay, needle.as_bytes()).is_some();
+    // Writers differ in spacing (`"type": "header"` from Python's json.dumps): compare without it.
+    let compact = |bytes: &[u8]| -> Vec<u8> {
+        bytes
+            .iter()
+            .copied()
+            .filter(|b| !matches!(b, b' ' | b'\t' | b'\r'))
+            .collect()
+    };
+    let whole = compact(head);
+    if has(&whole, r#""version":"hail-"#) && has(&whole, r#""events":["#) {
+        // OpenSession's single session object, possibly pretty-printed over many lines.
+        return Some(Source::Hail);
+    }
     for line in head.split(|&b| b == b'\n').take(8) {
-        let line = line.trim_ascii();
+        let line = compact(line);
+        let line = line.as_slice();
         if line.is_empty() {
             continue;
         }
@@ -587,6 +601,11 @@ mod tests {
         assert_eq!(sniff_bytes(codex), Some(Source::Codex));
         let hail = br#"{"type":"header","version":"hail-1.0.0","session_id":"s"}"#;
         assert_eq!(sniff_bytes(hail), Some(Source::Hail));
+        let spaced = br#"{"type": "header", "version": "hail-1.0.0", "session_id": "s"}"#;
+        assert_eq!(sniff_bytes(spaced), Some(Source::Hail));
+        let pretty =
+            b"{\n  \"version\": \"hail-1.0.0\",\n  \"session_id\": \"s\",\n  \"events\": [\n";
+        assert_eq!(sniff_bytes(pretty), Some(Source::Hail));
         assert_eq!(sniff_bytes(b"{\"a\":1}\n"), None);
         assert_eq!(sniff_bytes(b""), None);
     }

@@ -279,4 +279,22 @@ fn a_hail_export_imports_back_with_the_same_totals() {
     assert_eq!(a.tokens, b.tokens);
     assert_eq!(a.cost_usd, b.cost_usd);
     assert_eq!(a.request_count, b.request_count);
+
+    // The same file as Python's json.dumps spaces it: still detected, the stats line skipped.
+    let spaced: String = String::from_utf8(bytes)
+        .expect("utf-8")
+        .replace("\":", "\": ")
+        .replace(",\"", ", \"");
+    assert!(spaced.starts_with("{\"type\": \"header\""));
+    let file = dir.path().join("spaced.jsonl");
+    std::fs::write(&file, spaced).expect("write");
+    let db = dir.path().join("spaced.db");
+    let report = run(&db, std::slice::from_ref(&file), None);
+    assert_eq!(report.skipped_count, 0, "{:?}", report.skipped);
+    let c = Recorder::open(&db)
+        .expect("open")
+        .summary("h1")
+        .expect("read")
+        .expect("session");
+    assert_eq!(a.tokens, c.tokens);
 }
