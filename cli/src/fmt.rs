@@ -138,15 +138,45 @@ pub fn ago(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
-/// Cuts `s` to `max` characters with an ellipsis.
-pub fn cut(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-        out.push('…');
-        out
+/// Terminal columns of one character: East Asian wide and fullwidth characters (Hangul, CJK,
+/// kana, fullwidth forms, most emoji) take two.
+fn columns(c: char) -> usize {
+    match u32::from(c) {
+        0x1100..=0x115F
+        | 0x2E80..=0x303E
+        | 0x3041..=0x33FF
+        | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF
+        | 0xA000..=0xA4CF
+        | 0xAC00..=0xD7A3
+        | 0xF900..=0xFAFF
+        | 0xFE30..=0xFE4F
+        | 0xFF00..=0xFF60
+        | 0xFFE0..=0xFFE6
+        | 0x1F300..=0x1F64F
+        | 0x1F900..=0x1F9FF
+        | 0x20000..=0x3FFFD => 2,
+        _ => 1,
     }
+}
+
+/// Cuts `s` to `max` terminal columns with an ellipsis.
+pub fn cut(s: &str, max: usize) -> String {
+    if s.chars().map(columns).sum::<usize>() <= max {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = columns(c);
+        if used + w + 1 > max {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push('…');
+    out
 }
 
 /// A plain text table: left-aligned text, right-aligned numbers, widths from the cells. Cells
@@ -165,7 +195,7 @@ fn visible_len(s: &str) -> usize {
             (false, '\x1b') => in_escape = true,
             (true, 'm') => in_escape = false,
             (true, _) => {}
-            (false, _) => n += 1,
+            (false, c) => n += columns(c),
         }
     }
     n
@@ -273,6 +303,14 @@ mod tests {
         assert_eq!(duration(45), "45s");
         assert_eq!(duration(723), "12m 03s");
         assert_eq!(duration(12_000), "3h 20m");
+    }
+
+    #[test]
+    fn wide_characters_count_two_columns() {
+        assert_eq!(visible_len("레포 ok"), 7);
+        assert_eq!(cut("레포최신화", 6), "레포…");
+        assert_eq!(cut("abcdef", 4), "abc…");
+        assert_eq!(cut("abc", 4), "abc");
     }
 
     #[test]
