@@ -1,47 +1,24 @@
 //! Cost engine speed: one cost for an already-resolved model, the first resolution of a new
 //! alias, and a long-context request.
 
+#[path = "support/pricing_baseline.rs"]
+mod pricing_baseline;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use hailog::Usage;
 use hailog::pricing::{CostOptions, PriceTable};
+use pricing_baseline::{Baseline, typical_usage};
 use std::hint::black_box;
-
-fn typical_usage() -> Usage {
-    Usage {
-        input: Some(1_200),
-        cache_read: Some(18_000),
-        cache_write_5m: Some(2_000),
-        output: Some(450),
-        ..Usage::default()
-    }
-}
 
 fn bench(c: &mut Criterion) {
     let table = PriceTable::builtin();
     let opts = CostOptions::default();
     let usage = typical_usage();
 
-    // Baseline measured in the same run (the machine is shared and its load varies): one
-    // string-keyed hash probe, five decimal multiply-adds and three small allocations, the
-    // floor of any cost computation that returns an owned result.
-    let map: std::collections::HashMap<String, u32> =
-        (0..200).map(|i| (format!("model-{i}"), i)).collect();
-    let rate = rust_decimal::Decimal::new(375, 2);
+    // Baseline measured in the same run (the machine is shared and its load varies).
+    let baseline = Baseline::new();
     c.bench_function("baseline/probe+5-decimal-muls+3-allocs", |b| {
-        b.iter(|| {
-            let g = map.get(black_box("model-42")).copied();
-            let mut t = rust_decimal::Decimal::ZERO;
-            for n in [1_200u64, 18_000, 2_000, 450, 7] {
-                t += rust_decimal::Decimal::from(black_box(n)) * rate;
-            }
-            (
-                g,
-                t,
-                String::from("USD"),
-                String::from("2026-11-21"),
-                vec![(String::from("input"), t)],
-            )
-        })
+        b.iter(|| baseline.run())
     });
 
     // The hot path: the name was resolved before, so lookup is a cache probe.

@@ -243,20 +243,28 @@ fn amount(
     rate: Decimal,
     per_exp: u32,
 ) -> Result<Decimal, PricingError> {
-    let scale = rate.scale() + per_exp;
-    // The common case in one integer multiply: the product of the mantissas at the summed scale
-    // is the exact value whenever it fits a decimal, the same result the general path gives.
-    // (Tokens are below 2^40 and the mantissa below 2^64 here, so the product fits a u128.)
-    let rm = rate.mantissa();
-    if scale <= 28
-        && rm > 0
-        && let Ok(rm) = u64::try_from(rm)
-        && let Ok(m) = i128::try_from(u128::from(rm) * u128::from(tokens))
-        && let Ok(v) = Decimal::try_from_i128_with_scale(m, scale)
-    {
-        return Ok(v);
+    match amount_parts(tokens, rate, per_exp) {
+        Some((m, scale)) => Ok(decimal(m, scale)),
+        None => amount_general(bucket, tokens, rate, per_exp),
     }
-    amount_general(bucket, tokens, rate, per_exp)
+}
+
+/// The common case of [`amount`] in one integer multiply, as a positive mantissa below 2^96 and
+/// a scale: the product of the mantissas at the summed scale is the exact value whenever it fits
+/// a decimal, the same result the general path gives. (Tokens are below 2^40 and the rate's
+/// mantissa below 2^64 here, so the product fits a u128.) `None`: use the general path.
+#[inline]
+fn amount_parts(tokens: u64, rate: Decimal, per_exp: u32) -> Option<(u128, u32)> {
+    let scale = rate.scale() + per_exp;
+    let rm = u64::try_from(rate.mantissa()).ok()?;
+    let m = u128::from(rm) * u128::from(tokens);
+    (scale <= 28 && rm > 0 && m > 0 && m < DECIMAL_LIMIT as u128).then_some((m, scale))
+}
+
+/// The decimal `m / 10^scale` for a mantissa below 2^96 and a scale of at most 28.
+#[inline]
+fn decimal(m: u128, scale: u32) -> Decimal {
+    Decimal::from_parts(m as u32, (m >> 32) as u32, (m >> 64) as u32, false, scale)
 }
 
 #[cold]
@@ -379,7 +387,12 @@ impl Total {
 
     #[inline]
     fn add(&mut self, v: Decimal) {
-        let (m, s) = (v.mantissa(), v.scale());
+        self.add_parts(v.mantissa(), v.scale());
+    }
+
+    /// [`Total::add`] of the decimal `m / 10^s`.
+    #[inline]
+    fn add_parts(&mut self, m: i128, s: u32) {
         if m < 0 {
             self.exact = false;
         }
@@ -528,6 +541,16 @@ pub(crate) fn compute(
                 .push(SharedStr::from(format!("{}:unpriced", name(bucket))));
             continue;
         };
+        // The usual bucket stays in integers until its decimal is written in place: building a
+        // `Decimal` and then copying it whole stalls the processor's store forwarding.
+        if sel.multiplier.is_none()
+            && let Some((m, scale)) = amount_parts(n, r, 6)
+        {
+            total.add_parts(m as i128, scale);
+            cost.breakdown
+                .push((SharedStr::from_static(name(bucket)), decimal(m, scale)));
+            continue;
+        }
         let v = amount(name(bucket), n, r, 6)?;
         add(&mut cost, &mut total, sel.multiplier, name(bucket), v)?;
     }
