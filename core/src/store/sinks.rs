@@ -100,7 +100,7 @@ pub struct HailJsonlSink {
     buf: Vec<u8>,
     /// Length of each file touched by the current `write` before it started, so a failed
     /// write can be undone and the writer's retry of the same events appends them once.
-    started: Vec<(String, u64)>,
+    started: std::collections::HashMap<String, u64>,
 }
 
 /// The most files the sink keeps open; beyond that it closes them all and reopens on demand.
@@ -112,7 +112,7 @@ impl HailJsonlSink {
             dir: dir.into(),
             open: std::collections::HashMap::new(),
             buf: Vec::with_capacity(4096),
-            started: Vec::new(),
+            started: std::collections::HashMap::new(),
         }
     }
 
@@ -219,7 +219,7 @@ impl HailJsonlSink {
                 path: path.clone(),
                 source,
             };
-            let first_touch = !self.started.iter().any(|(s, _)| *s == ev.session_id);
+            let first_touch = !self.started.contains_key(&ev.session_id);
             if first_touch
                 && let Some(open) = self.open.get(&ev.session_id)
                 && !names_file(&path, open)
@@ -231,7 +231,7 @@ impl HailJsonlSink {
             let file = self.file(ev)?;
             if first_touch {
                 let len = file.metadata().map_err(&io)?.len();
-                self.started.push((ev.session_id.clone(), len));
+                self.started.insert(ev.session_id.clone(), len);
             }
             let file = self.file(ev)?;
             file.write_all(buf).map_err(io)?;
