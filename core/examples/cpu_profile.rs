@@ -4,10 +4,14 @@
 //!   cost [MODEL] [N]      N costs of one request for a resolved model
 //!   cost-baseline [N]     the pricing bench's baseline: a hash probe, 5 decimal multiply-adds,
 //!                         3 small allocations
+//!   hail-full FILE        the HAIL pass with every event built in full (`summarize` before its
+//!                         fast path)
 //!   hail-value FILE       the HAIL bench's baseline: split lines, parse each into a `Value`
 //! (`summarize FILE` is the `summarize` example.)
 
+use hailog::hail::{ReadOptions, Reader};
 use hailog::pricing::{CostOptions, PriceTable};
+use hailog::session::SessionSummary;
 use pricing_baseline::{Baseline, typical_usage};
 use std::hint::black_box;
 use std::io::{BufRead, BufReader};
@@ -35,6 +39,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 black_box(baseline.run());
             }
         }
+        Some("hail-full") => {
+            // What `summarize` did before its fast path: every event built in full, then added.
+            let file = std::fs::File::open(arg(2).ok_or("hail-full FILE")?)?;
+            let mut reader = Reader::with_options(
+                BufReader::with_capacity(256 << 10, file),
+                ReadOptions::default(),
+            )?;
+            let mut summary = SessionSummary::new(&reader.header().session_id);
+            summary.apply_header(reader.header());
+            for event in reader.by_ref() {
+                summary.add(&event?);
+            }
+            println!("{} events", summary.event_count);
+        }
         Some("hail-value") => {
             let file = std::fs::File::open(arg(2).ok_or("hail-value FILE")?)?;
             let mut objects = 0u64;
@@ -46,7 +64,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         _ => {
             return Err(
-                "usage: cpu_profile cost [MODEL] [N] | cost-baseline [N] | hail-value FILE".into(),
+                "usage: cpu_profile cost [MODEL] [N] | cost-baseline [N] | hail-full FILE | hail-value FILE".into(),
             );
         }
     }
