@@ -2,9 +2,9 @@
 //! usage totals per UTC day with every token bucket kept apart.
 
 use super::{ExportFormat, Recorder};
+use crate::Result;
 use crate::session::Tokens;
-use crate::store::from_micros;
-use crate::{Result, Usage};
+use crate::store::{from_micros, usage_from_columns};
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 use rust_decimal::Decimal;
@@ -12,8 +12,16 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
-/// `(ts, outcome, model, usage JSON, cost)` of one stored LLM call.
-type LlmRow = (i64, String, Option<String>, Option<String>, Option<String>);
+/// `(ts, outcome, model, usage JSON, cost, input tokens, output tokens)` of one stored LLM call.
+type LlmRow = (
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+);
 
 /// How many candidates an ambiguous prefix reports at most.
 pub const MAX_CANDIDATES: usize = 10;
@@ -183,18 +191,26 @@ impl Recorder {
     ) -> Result<Vec<DayUsage>> {
         let rows: Vec<LlmRow> = self.read("usage per day", |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT ts, outcome, model, usage, cost_usd FROM events \
+                "SELECT ts, outcome, model, usage, cost_usd, input_tokens, output_tokens FROM events \
                      WHERE kind = 'llm_call' AND ts >= ?1 AND ts <= ?2",
             )?;
             let lo = since.map_or(i64::MIN, |s| s.timestamp_micros());
             let hi = until.map_or(i64::MAX, |u| u.timestamp_micros());
             let rows = stmt.query_map(params![lo, hi], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
             })?;
             rows.collect()
         })?;
         let mut days: BTreeMap<String, DayUsage> = BTreeMap::new();
-        for (ts, outcome, model, usage, cost) in rows {
+        for (ts, outcome, model, usage, cost, input, output) in rows {
             let day = from_micros(ts).format("%Y-%m-%d").to_string();
             let d = days.entry(day.clone()).or_insert_with(|| DayUsage {
                 day,
@@ -207,14 +223,14 @@ impl Recorder {
             });
             d.requests += 1;
             d.failures += u64::from(outcome == "failed");
-            if let Some(text) = &usage {
-                let u: Usage = serde_json::from_str(text).map_err(|e| {
-                    crate::store::StorageError::Corrupt {
-                        what: "events.usage".into(),
-                        message: e.to_string(),
-                    }
-                })?;
-                d.tokens.add(&u);
+            let usage = usage_from_columns(usage.as_deref(), input, output).map_err(|e| {
+                crate::store::StorageError::Corrupt {
+                    what: "events.usage".into(),
+                    message: e.to_string(),
+                }
+            })?;
+            if let Some(u) = &usage {
+                d.tokens.add(u);
             }
             match cost {
                 Some(text) => {

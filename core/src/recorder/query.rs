@@ -337,7 +337,8 @@ impl Recorder {
             let mut args = Vec::new();
             let range = range_sql("ts", "ts", since, until, &mut args);
             let sql = format!(
-                "SELECT {col}, outcome, input_tokens, output_tokens, cost_usd, usage IS NOT NULL \
+                "SELECT {col}, outcome, input_tokens, output_tokens, cost_usd, \
+                 usage IS NOT NULL OR input_tokens IS NOT NULL OR output_tokens IS NOT NULL \
                  FROM events WHERE kind = 'llm_call'{range}"
             );
             let mut stmt = c.prepare(&sql)?;

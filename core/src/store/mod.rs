@@ -12,7 +12,7 @@ pub use schema::{
 };
 pub use sinks::{CallbackSink, HailJsonlSink, MemorySink, Sink};
 pub use sqlite::{BatchOutcome, SessionRow, SqliteStore, usd_of};
-pub(crate) use sqlite::{from_micros, read_events, read_session, read_summary};
+pub(crate) use sqlite::{from_micros, read_events, read_session, read_summary, usage_from_columns};
 pub(crate) use watch::FileId;
 
 use std::path::PathBuf;

@@ -8,10 +8,11 @@ use std::time::Duration;
 
 /// The schema version this build writes. A database with a larger `user_version` was written by a
 /// newer hailog and is refused rather than misread.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Migration `n` brings a database from version `n` to `n + 1`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE events (
     seq          INTEGER PRIMARY KEY,
     event_id     TEXT NOT NULL UNIQUE,
@@ -77,7 +78,54 @@ CREATE TABLE agent_day_spend (
     cost_usd TEXT NOT NULL,
     PRIMARY KEY (agent, day)
 ) WITHOUT ROWID;
-"#];
+"#,
+    // Version 2 keeps the event row lean: an id that is a canonical UUID is stored as its 16
+    // bytes (the column has no type, so a text id stays text), and the event type, usage and
+    // cost JSON may be absent when the `kind`, token and `cost_usd` columns hold all of it.
+    // Rows written by version 1 keep their JSON; only their UUID ids are packed, so that an id
+    // logged again after the upgrade is still recognised as stored.
+    r#"
+CREATE TABLE events_v2 (
+    seq          INTEGER PRIMARY KEY,
+    event_id     NOT NULL UNIQUE,
+    session_id   TEXT NOT NULL,
+    ts           INTEGER NOT NULL,
+    kind         TEXT NOT NULL,
+    event_type   TEXT,
+    outcome      TEXT NOT NULL,
+    trace_id     TEXT,
+    task_id      TEXT,
+    agent        TEXT,
+    model        TEXT,
+    provider     TEXT,
+    tool         TEXT,
+    request_id   TEXT,
+    error        TEXT,
+    latency_ms   INTEGER,
+    duration_ms  INTEGER,
+    cost_usd     TEXT,
+    input_tokens INTEGER,
+    output_tokens INTEGER,
+    usage        TEXT,
+    cost         TEXT,
+    op           TEXT,
+    content      TEXT,
+    attributes   TEXT,
+    extra        TEXT
+);
+INSERT INTO events_v2
+SELECT seq,
+       CASE WHEN event_id GLOB '[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]-[0-9a-f][0-9a-f][0-9a-f][0-9a-f]-[0-9a-f][0-9a-f][0-9a-f][0-9a-f]-[0-9a-f][0-9a-f][0-9a-f][0-9a-f]-[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]' THEN unhex(replace(event_id, '-', ''))
+            ELSE event_id END,
+       session_id, ts, kind, event_type, outcome, trace_id, task_id, agent, model, provider,
+       tool, request_id, error, latency_ms, duration_ms, cost_usd, input_tokens, output_tokens,
+       usage, cost, op, content, attributes, extra
+FROM events ORDER BY seq;
+DROP TABLE events;
+ALTER TABLE events_v2 RENAME TO events;
+CREATE INDEX events_session ON events(session_id, ts);
+"#,
+];
 
 /// How hard a commit is made durable.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -348,6 +396,109 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("99") && text.contains("x.db"), "{text}");
+    }
+
+    /// Writes `ev` the way version 1 did: the id as text and every JSON column filled.
+    fn insert_v1(conn: &Connection, ev: &crate::Event) {
+        let usage = ev.usage.as_ref();
+        conn.execute(
+            "INSERT INTO events (event_id, session_id, ts, kind, event_type, outcome, agent, \
+             model, cost_usd, input_tokens, output_tokens, usage, cost) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            rusqlite::params![
+                ev.event_id,
+                ev.session_id,
+                ev.timestamp.timestamp_micros(),
+                ev.event_type.kind_name(),
+                json(&ev.event_type),
+                ev.outcome.as_str(),
+                ev.agent,
+                ev.model,
+                crate::store::usd_of(ev).map(|d| d.to_string()),
+                usage.and_then(crate::Usage::input_total).map(|v| v as i64),
+                usage.and_then(crate::Usage::output_total).map(|v| v as i64),
+                usage.map(json),
+                ev.cost.as_ref().map(json),
+            ],
+        )
+        .unwrap();
+    }
+
+    fn json<T: serde::Serialize>(v: &T) -> String {
+        serde_json::to_string(v).unwrap()
+    }
+
+    #[test]
+    fn version_1_database_migrates_and_keeps_its_events() {
+        use crate::event::{EventType, kinds};
+        use crate::store::{SqliteStore, read_events};
+        use crate::{Cost, Event, Usage};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.db");
+        let mut events = Vec::new();
+        for i in 0..3i64 {
+            let mut ev = Event::new("s1", EventType::custom(kinds::LLM_CALL));
+            ev.timestamp = chrono::DateTime::from_timestamp_micros(1_000_000 * (i + 1)).unwrap();
+            ev.agent = Some("bot".into());
+            ev.model = Some("m".into());
+            ev.usage = Some(Usage {
+                input: Some(10),
+                output: Some(5),
+                ..Usage::default()
+            });
+            ev.cost = Some(Cost::reported(rust_decimal::Decimal::new(25 + i, 3)));
+            events.push(ev);
+        }
+        let mut text_id = Event::new("s1", EventType::UserMessage);
+        text_id.event_id = "not-a-uuid".into();
+        text_id.timestamp = chrono::DateTime::from_timestamp_micros(9_000_000).unwrap();
+        events.push(text_id);
+        // The session tables did not change between the versions: take them from a database
+        // written now, and the events in version 1's form.
+        let reference = dir.path().join("now.db");
+        let mut now =
+            SqliteStore::new(open_file(&reference, &ConnectionOptions::default()).unwrap());
+        now.write_batch(&events).unwrap();
+        let expected_session = now.session("s1").unwrap().unwrap();
+        drop(now);
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.execute_batch("PRAGMA user_version=1").unwrap();
+            for ev in &events {
+                insert_v1(&conn, ev);
+            }
+            conn.execute("ATTACH ?1 AS now", [reference.to_str().unwrap()])
+                .unwrap();
+            conn.execute_batch(
+                "INSERT INTO sessions SELECT * FROM now.sessions; \
+                 INSERT INTO session_models SELECT * FROM now.session_models; \
+                 INSERT INTO agent_day_spend SELECT * FROM now.agent_day_spend; DETACH now;",
+            )
+            .unwrap();
+        }
+        let conn = open_file(&path, &ConnectionOptions::default()).unwrap();
+        assert_eq!(user_version(&conn).unwrap(), SCHEMA_VERSION);
+        assert_eq!(read_events(&conn, "s1").unwrap(), events);
+        assert_eq!(
+            crate::store::read_session(&conn, "s1").unwrap(),
+            Some(expected_session.clone())
+        );
+        let packed: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM events WHERE typeof(event_id) = 'blob'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(packed, 3, "UUID ids are packed, the other id stays text");
+        // An id stored by version 1 is still recognised when it is logged again.
+        let mut store = SqliteStore::new(conn);
+        let again = store.write_batch(&events).unwrap();
+        assert_eq!(again.inserted, vec![false; 4]);
+        assert_eq!(store.session("s1").unwrap(), Some(expected_session));
+        let fresh = Event::new("s1", EventType::custom(kinds::LLM_CALL));
+        assert_eq!(store.write_batch(&[fresh]).unwrap().inserted, vec![true]);
     }
 
     #[test]

@@ -8,7 +8,8 @@ use crate::event::{EventType, SessionOp};
 use crate::session::SessionSummary;
 use crate::{Cost, Event, Outcome, Usage};
 use chrono::{DateTime, Datelike, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OptionalExtension, Row, ToSql, TransactionBehavior, params};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -174,21 +175,113 @@ fn opt_json_into<'b, T: Serialize>(
     v.map(|v| json_into(buf, v)).transpose()
 }
 
+/// The 16 bytes of a UUID written in its canonical form (lowercase, hyphenated), which is how
+/// such an id is stored so the unique index holds 16 bytes instead of 36; any other id is stored
+/// as text. Only the canonical form is packed, so reading the id back gives the same text.
+pub(crate) fn packed_uuid(id: &str) -> Option<[u8; 16]> {
+    let b = id.as_bytes();
+    if b.len() != 36 {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    let mut n = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if matches!(i, 8 | 13 | 18 | 23) {
+            if c != b'-' {
+                return None;
+            }
+            continue;
+        }
+        let v = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            _ => return None,
+        };
+        out[n / 2] |= if n % 2 == 0 { v << 4 } else { v };
+        n += 1;
+    }
+    Some(out)
+}
+
+/// Reads an event id stored either as a packed UUID or as text.
+fn stored_id(r: &Row<'_>, i: usize) -> rusqlite::Result<String> {
+    match r.get_ref(i)? {
+        ValueRef::Blob(b) => uuid::Uuid::from_slice(b)
+            .map(|u| u.hyphenated().to_string())
+            .map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    i,
+                    rusqlite::types::Type::Blob,
+                    format!("event_id: {e}").into(),
+                )
+            }),
+        _ => r.get(i),
+    }
+}
+
+/// Usage whose only counts are `input` and `output`: the `input_tokens` and `output_tokens`
+/// columns then hold all of it, so no JSON is stored.
+fn usage_is_plain(u: &Usage) -> bool {
+    (u.input.is_some() || u.output.is_some())
+        && *u
+            == Usage {
+                input: u.input,
+                output: u.output,
+                ..Usage::default()
+            }
+}
+
+/// A reported USD total with nothing else: the `cost_usd` column holds all of it.
+fn cost_is_plain(c: &Cost) -> bool {
+    c.total.is_some_and(|t| *c == Cost::reported(t))
+}
+
+/// The usage of a row: its JSON, or (when the row was stored without it) the two token
+/// columns. A row with neither had no usage.
+pub(crate) fn usage_from_columns(
+    json: Option<&str>,
+    input: Option<i64>,
+    output: Option<i64>,
+) -> Result<Option<Usage>, serde_json::Error> {
+    match json {
+        Some(text) => serde_json::from_str(text).map(Some),
+        None if input.is_some() || output.is_some() => Ok(Some(Usage {
+            input: input.map(|v| v as u64),
+            output: output.map(|v| v as u64),
+            ..Usage::default()
+        })),
+        None => Ok(None),
+    }
+}
+
 fn insert_event(
     stmt: &mut rusqlite::CachedStatement<'_>,
     scratch: &mut RowScratch,
     ev: &Event,
 ) -> rusqlite::Result<usize> {
     let usage = ev.usage.as_ref();
-    if scratch.event_type.as_ref() != Some(&ev.event_type) {
-        scratch.event_type = None;
-        json_into(&mut scratch.event_type_json, &ev.event_type)?;
-        scratch.event_type = Some(ev.event_type.clone());
-    }
-    let event_type = std::str::from_utf8(&scratch.event_type_json)
-        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    // A custom event type is all in the `kind` column; only the others need their JSON.
+    let event_type = match ev.event_type {
+        EventType::Custom { .. } => None,
+        _ => {
+            if scratch.event_type.as_ref() != Some(&ev.event_type) {
+                scratch.event_type = None;
+                json_into(&mut scratch.event_type_json, &ev.event_type)?;
+                scratch.event_type = Some(ev.event_type.clone());
+            }
+            Some(
+                std::str::from_utf8(&scratch.event_type_json)
+                    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?,
+            )
+        }
+    };
+    let packed = packed_uuid(&ev.event_id);
+    let id: &dyn ToSql = match &packed {
+        Some(bytes) => bytes,
+        None => &ev.event_id,
+    };
     stmt.execute(params![
-        ev.event_id,
+        id,
         ev.session_id,
         micros(ev.timestamp),
         ev.event_type.kind_name(),
@@ -207,8 +300,11 @@ fn insert_event(
         usd(ev.cost.as_ref()).map(|d| d.to_string()),
         usage.and_then(Usage::input_total).map(|v| v as i64),
         usage.and_then(Usage::output_total).map(|v| v as i64),
-        opt_json_into(&mut scratch.usage, usage)?,
-        opt_json_into(&mut scratch.cost, ev.cost.as_ref())?,
+        opt_json_into(&mut scratch.usage, usage.filter(|u| !usage_is_plain(u)))?,
+        opt_json_into(
+            &mut scratch.cost,
+            ev.cost.as_ref().filter(|c| !cost_is_plain(c))
+        )?,
         opt_json_into(&mut scratch.op, ev.op.as_ref())?,
         if ev.content.is_empty() {
             None
@@ -247,15 +343,36 @@ fn parse_json<T: serde::de::DeserializeOwned>(
 /// The columns [`event_from_row`] reads, in order.
 pub(crate) const EVENT_COLUMNS: &str = "event_id, session_id, ts, event_type, outcome, trace_id, \
     task_id, agent, model, provider, tool, request_id, error, latency_ms, duration_ms, usage, \
-    cost, op, content, attributes, extra";
+    cost, op, content, attributes, extra, kind, cost_usd, input_tokens, output_tokens";
 
-/// Rebuilds an event from a row selected with [`EVENT_COLUMNS`].
+fn conversion(i: usize, what: &str, e: impl std::fmt::Display) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        i,
+        rusqlite::types::Type::Text,
+        format!("{what}: {e}").into(),
+    )
+}
+
+/// Rebuilds an event from a row selected with [`EVENT_COLUMNS`]. Rows written without the
+/// event type, usage or cost JSON get them back from the typed columns.
 pub(crate) fn event_from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
-    let event_type: EventType =
-        parse_json("event_type", r.get(3)?)?.unwrap_or(EventType::custom("unknown"));
+    let event_type: EventType = match parse_json("event_type", r.get(3)?)? {
+        Some(t) => t,
+        None => EventType::custom(r.get_ref(21)?.as_str()?),
+    };
     let outcome: String = r.get(4)?;
+    let usage_json: Option<String> = r.get(15)?;
+    let usage = usage_from_columns(usage_json.as_deref(), r.get(23)?, r.get(24)?)
+        .map_err(|e| conversion(15, "usage", e))?;
+    let cost = match parse_json("cost", r.get(16)?)? {
+        Some(c) => Some(c),
+        None => r
+            .get::<_, Option<String>>(22)?
+            .map(|t| decimal("cost_usd", &t).map(Cost::reported))
+            .transpose()?,
+    };
     Ok(Event {
-        event_id: r.get(0)?,
+        event_id: stored_id(r, 0)?,
         session_id: r.get(1)?,
         timestamp: from_micros(r.get(2)?),
         event_type,
@@ -270,8 +387,8 @@ pub(crate) fn event_from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
         error: r.get(12)?,
         latency_ms: r.get::<_, Option<i64>>(13)?.map(|v| v as u64),
         duration_ms: r.get::<_, Option<i64>>(14)?.map(|v| v as u64),
-        usage: parse_json("usage", r.get(15)?)?,
-        cost: parse_json("cost", r.get(16)?)?,
+        usage,
+        cost,
         op: parse_json("op", r.get(17)?)?,
         content: parse_json("content", r.get(18)?)?.unwrap_or_default(),
         attributes: parse_json("attributes", r.get(19)?)?.unwrap_or_default(),
@@ -566,6 +683,70 @@ mod tests {
         let mut expected = ev.clone();
         expected.timestamp = from_micros(micros(ev.timestamp));
         assert_eq!(back, expected);
+    }
+
+    #[test]
+    fn lean_rows_rebuild_the_same_events() {
+        let mut store = SqliteStore::new(open_memory().unwrap());
+        let plain = llm("s1", "0.00150");
+        // Neither a canonical UUID (upper case) nor plain usage, cost or a custom type.
+        let mut rich = llm("s1", "0.2");
+        rich.event_id = plain.event_id.to_uppercase();
+        rich.event_type = EventType::ToolCall {
+            name: "grep".into(),
+        };
+        rich.usage.as_mut().unwrap().cache_read = Some(7);
+        rich.cost.as_mut().unwrap().provenance = crate::pricing::Provenance::Computed;
+        let mut zero = Event::new("s1", EventType::custom("note"));
+        zero.usage = Some(Usage::default());
+        let events = [plain.clone(), rich.clone(), zero.clone()];
+        store.write_batch(&events).unwrap();
+        let conn = store.connection();
+        // (id type, event type JSON absent, usage JSON absent, cost JSON absent) of a row.
+        let shape = |seq: i64| -> (String, bool, bool, bool) {
+            conn.query_row(
+                "SELECT typeof(event_id), event_type IS NULL, usage IS NULL, cost IS NULL \
+                 FROM events WHERE seq = ?1",
+                [seq],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap()
+        };
+        assert_eq!(shape(1), ("blob".to_string(), true, true, true));
+        assert_eq!(shape(2), ("text".to_string(), false, false, false));
+        let back = read_events(conn, "s1").unwrap();
+        let expected: Vec<Event> = events
+            .into_iter()
+            .map(|mut e| {
+                e.timestamp = from_micros(micros(e.timestamp));
+                e
+            })
+            .collect();
+        assert_eq!(back.len(), 3);
+        for (b, e) in back.iter().zip(&expected) {
+            assert_eq!(b, e);
+        }
+        // The decimal keeps its written scale.
+        assert_eq!(
+            back[0].cost.as_ref().unwrap().total.unwrap().to_string(),
+            "0.00150"
+        );
+    }
+
+    #[test]
+    fn only_canonical_uuids_are_packed() {
+        let id = "0192f0c1-7a2b-7c3d-8e4f-a0b1c2d3e4f5";
+        let bytes = packed_uuid(id).unwrap();
+        assert_eq!(uuid::Uuid::from_bytes(bytes).hyphenated().to_string(), id);
+        for other in [
+            "0192F0C1-7A2B-7C3D-8E4F-A0B1C2D3E4F5",
+            "0192f0c17a2b7c3d8e4fa0b1c2d3e4f5",
+            "0192f0c1-7a2b-7c3d-8e4f-a0b1c2d3e4fg",
+            "0192f0c1-7a2b-7c3d-8e4f_a0b1c2d3e4f5",
+            "k-1",
+        ] {
+            assert_eq!(packed_uuid(other), None, "{other}");
+        }
     }
 
     #[test]
