@@ -2,6 +2,7 @@
 //! Every piece of domain logic stays in the core; this crate only translates.
 
 mod errors;
+mod fastlog;
 mod hail;
 mod pricing;
 mod recorder;
@@ -71,6 +72,7 @@ fn _hailog(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<pricing::PriceTable>()?;
     m.add_function(wrap_pyfunction!(pricing::cost, m)?)?;
     m.add_class::<recorder::Client>()?;
+    fastlog::install(&m.py().get_type::<recorder::Client>())?;
     m.add_class::<recorder::Session>()?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     m.add_function(wrap_pyfunction!(_raise_for_tests, m)?)?;

@@ -211,13 +211,15 @@ impl Client {
         })
     }
 
+    // On 3.10 and later calls arrive through `fastlog`, which converts the arguments the same
+    // way and repeats this docstring.
     /// Logs one event and returns its id. Typed keyword arguments go straight into the core.
     #[pyo3(signature = (*, session_id, kind = "llm_call", provider = None, model = None,
         usage = None, response = None, latency_ms = None, outcome = "ok", trace_id = None,
         agent = None, tool = None, text = None, error = None, event_id = None, timestamp = None,
         metadata = None, cost = None))]
     #[allow(clippy::too_many_arguments)]
-    fn log(
+    pub(crate) fn log(
         &self,
         py: Python<'_>,
         session_id: &Bound<'_, PyString>,

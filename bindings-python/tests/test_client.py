@@ -85,3 +85,24 @@ def test_session_operations_and_idempotent_ids(tmp_path):
         s = client.summary("s")
         assert s["error_count"] == 1 and s["name"] == "nightly" and "prod" in s["tags"]
         assert client.status("s") == "done"
+
+
+def test_log_keywords_are_checked_like_any_python_call():
+    with hailog.Client(":memory:") as client:
+        with pytest.raises(TypeError, match="session_id"):
+            client.log(model="gpt-4o")
+        with pytest.raises(TypeError, match="positional"):
+            client.log("bot-1")
+        with pytest.raises(TypeError, match="modle"):
+            client.log(session_id="bot-1", modle="gpt-4o")
+        with pytest.raises(TypeError, match="latency_ms"):
+            client.log(session_id="bot-1", latency_ms="12")
+        with pytest.raises(TypeError, match="kind"):
+            client.log(session_id="bot-1", kind=None)
+        # Keyword names built at run time (not the interned literals) are found by their text,
+        # and None stands for "not given" in every optional argument.
+        fields = {"".join(["ses", "sion_id"]): "bot-1", "".join(["mo", "del"]): "gpt-4o"}
+        client.log(**fields, usage={"input": 10, "output": 2}, provider=None, cost=None)
+        client.flush(timeout=30)
+        s = client.summary("bot-1")
+        assert s["event_count"] == 1 and list(s["models"]) == ["gpt-4o"]

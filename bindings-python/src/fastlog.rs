@@ -1,0 +1,237 @@
+//! The keyword fast path of `Client.log` on CPython 3.10 and later, where `METH_FASTCALL` belongs
+//! to the stable ABI: no kwargs dict is built and keyword names are matched by identity.
+//!
+//! The method PyO3 generates for the 3.9 stable ABI receives a fresh dict per call and encodes
+//! every key to UTF-8 to compare it; a bot calls `log` with the same literal keywords each time,
+//! which CPython interns, so comparing pointers against interned names finds them directly. The
+//! arguments are then converted exactly as PyO3 would and handed to `Client::log`.
+
+use crate::pricing::Cost;
+use crate::recorder::Client;
+use pyo3::exceptions::PyTypeError;
+use pyo3::ffi;
+use pyo3::panic::PanicException;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyString, PyType};
+use std::borrow::Cow;
+use std::ffi::{CStr, c_int};
+
+/// `Client.log`'s keywords, in the order of its signature.
+const NAMES: [&str; 17] = [
+    "session_id",
+    "kind",
+    "provider",
+    "model",
+    "usage",
+    "response",
+    "latency_ms",
+    "outcome",
+    "trace_id",
+    "agent",
+    "tool",
+    "text",
+    "error",
+    "event_id",
+    "timestamp",
+    "metadata",
+    "cost",
+];
+
+// Flag values of the stable ABI from 3.10 on (pyo3-ffi hides them under a 3.9 floor).
+const METH_FASTCALL: c_int = 0x0080;
+const METH_KEYWORDS: c_int = 0x0002;
+
+/// The docstring CPython reads the signature from (`inspect.signature`, stubtest), identical to
+/// the one PyO3 generates for the method this replaces.
+const DOC: &CStr = c"log($self, *, session_id, kind=\"llm_call\", provider=None, model=None, usage=None, response=None, latency_ms=None, outcome=\"ok\", trace_id=None, agent=None, tool=None, text=None, error=None, event_id=None, timestamp=None, metadata=None, cost=None)\n--\n\nLogs one event and returns its id. Typed keyword arguments go straight into the core.";
+
+static INTERNED: PyOnceLock<Vec<Py<PyString>>> = PyOnceLock::new();
+
+type FastcallKeywords = unsafe extern "C" fn(
+    *mut ffi::PyObject,
+    *const *mut ffi::PyObject,
+    ffi::Py_ssize_t,
+    *mut ffi::PyObject,
+) -> *mut ffi::PyObject;
+
+/// Replaces `Client.log` with the fast path when the running interpreter guarantees
+/// `METH_FASTCALL`; on 3.9 the PyO3 method stays.
+pub fn install(ty: &Bound<'_, PyType>) -> PyResult<()> {
+    let py = ty.py();
+    if py.version_info() < (3, 10) {
+        return Ok(());
+    }
+    let entry: FastcallKeywords = log_fastcall;
+    // The method table must outlive the type; the module is initialised once per process.
+    let def = Box::leak(Box::new(ffi::PyMethodDef {
+        ml_name: c"log".as_ptr(),
+        ml_meth: ffi::PyMethodDefPointer {
+            // SAFETY: CPython calls `ml_meth` with the fastcall signature because of the flags.
+            PyCFunction: unsafe {
+                std::mem::transmute::<FastcallKeywords, ffi::PyCFunction>(entry)
+            },
+        },
+        ml_flags: METH_FASTCALL | METH_KEYWORDS,
+        ml_doc: DOC.as_ptr(),
+    }));
+    // SAFETY: `def` lives for the rest of the process and the type pointer is valid.
+    let descr =
+        unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyDescr_NewMethod(ty.as_type_ptr(), def)) }?;
+    ty.setattr("log", descr)
+}
+
+unsafe extern "C" fn log_fastcall(
+    slf: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: CPython holds the GIL (or the thread state) when it calls a method.
+    let py = unsafe { Python::assume_attached() };
+    let call = std::panic::AssertUnwindSafe(|| unsafe { log_call(py, slf, args, nargs, kwnames) });
+    let result = std::panic::catch_unwind(call).unwrap_or_else(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic in Client.log".into());
+        Err(PanicException::new_err(message))
+    });
+    match result {
+        Ok(id) => id,
+        Err(e) => {
+            e.restore(py);
+            std::ptr::null_mut()
+        }
+    }
+}
+
+/// Which keyword `key` names: by identity first, then by text for names built at run time.
+fn slot_of(py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<usize> {
+    let interned = INTERNED.get_or_init(py, || {
+        NAMES
+            .iter()
+            .map(|n| PyString::intern(py, n).unbind())
+            .collect()
+    });
+    if let Some(i) = interned.iter().position(|n| n.as_ptr() == key.as_ptr()) {
+        return Ok(i);
+    }
+    let text = key
+        .cast::<PyString>()
+        .map_err(|_| PyTypeError::new_err("Client.log() keywords must be strings"))?
+        .to_cow()?;
+    NAMES.iter().position(|n| *n == text).ok_or_else(|| {
+        PyTypeError::new_err(format!(
+            "Client.log() got an unexpected keyword argument '{text}'"
+        ))
+    })
+}
+
+/// A conversion error as PyO3 reports it: type errors name the argument.
+fn arg_error(py: Python<'_>, name: &str, err: PyErr) -> PyErr {
+    if err.is_instance_of::<PyTypeError>(py) {
+        let e = PyTypeError::new_err(format!("argument '{name}': {}", err.value(py)));
+        e.set_cause(py, Some(err));
+        e
+    } else {
+        err
+    }
+}
+
+unsafe fn log_call(
+    py: Python<'_>,
+    slf: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> PyResult<*mut ffi::PyObject> {
+    if nargs != 0 {
+        return Err(PyTypeError::new_err(format!(
+            "Client.log() takes no positional arguments but {nargs} were given"
+        )));
+    }
+    // SAFETY: the method descriptor checked that `slf` is a Client; pointers are borrowed.
+    let slf = unsafe { Bound::from_borrowed_ptr(py, slf) };
+    let client = slf.cast::<Client>()?.get();
+    let mut slots: [Option<Bound<'_, PyAny>>; 17] = [const { None }; 17];
+    if !kwnames.is_null() {
+        // SAFETY: with fastcall, `kwnames` is a tuple and its values follow the positionals.
+        let count = unsafe { ffi::PyTuple_Size(kwnames) };
+        for i in 0..count.max(0) {
+            let key =
+                unsafe { Bound::from_borrowed_ptr_or_err(py, ffi::PyTuple_GetItem(kwnames, i)) }?;
+            let value = unsafe { Bound::from_borrowed_ptr(py, *args.add(i as usize)) };
+            let slot = slot_of(py, &key)?;
+            if slots[slot].replace(value).is_some() {
+                return Err(PyTypeError::new_err(format!(
+                    "Client.log() got multiple values for argument '{}'",
+                    NAMES[slot]
+                )));
+            }
+        }
+    }
+    // `None` means "not given" for every optional argument, as in PyO3's `Option<T>`.
+    let given = |i: usize| slots[i].as_ref().filter(|v| !v.is_none());
+    let err = |i: usize| move |e: PyErr| arg_error(py, NAMES[i], e);
+    let string = |i: usize| -> PyResult<Option<&Bound<'_, PyString>>> {
+        given(i)
+            .map(|v| v.cast::<PyString>().map_err(|e| err(i)(e.into())))
+            .transpose()
+    };
+    let text_or = |i: usize, default: &'static str| -> PyResult<Cow<'_, str>> {
+        match &slots[i] {
+            None => Ok(Cow::Borrowed(default)),
+            Some(v) => v
+                .cast::<PyString>()
+                .map_err(|e| err(i)(e.into()))?
+                .to_cow()
+                .map_err(err(i)),
+        }
+    };
+    let owned = |i: usize| -> PyResult<Option<String>> {
+        given(i).map(|v| v.extract().map_err(err(i))).transpose()
+    };
+
+    let session_id = match &slots[0] {
+        Some(v) => v.cast::<PyString>().map_err(|e| err(0)(e.into()))?,
+        None => {
+            return Err(PyTypeError::new_err(
+                "Client.log() missing 1 required keyword argument: 'session_id'",
+            ));
+        }
+    };
+    let kind = text_or(1, "llm_call")?;
+    let outcome = text_or(7, "ok")?;
+    let latency_ms = given(6)
+        .map(|v| v.extract::<u64>().map_err(err(6)))
+        .transpose()?;
+    let metadata = given(15)
+        .map(|v| v.cast::<PyDict>().map_err(|e| err(15)(e.into())))
+        .transpose()?;
+    let cost = given(16)
+        .map(|v| v.cast::<Cost>().map_err(|e| err(16)(e.into())))
+        .transpose()?;
+    let id = client.log(
+        py,
+        session_id,
+        &kind,
+        string(2)?,
+        string(3)?,
+        given(4),
+        given(5),
+        latency_ms,
+        &outcome,
+        string(8)?,
+        string(9)?,
+        owned(10)?,
+        owned(11)?,
+        owned(12)?,
+        owned(13)?,
+        given(14),
+        metadata,
+        cost.map(|c| c.get()),
+    )?;
+    Ok(PyString::new(py, &id).into_ptr())
+}
