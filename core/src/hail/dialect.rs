@@ -240,5 +240,8 @@ pub(crate) fn event_0_1(
         map.remove(key);
     }
     event.attributes = map;
+    // hailog's own keys mean what they mean in a hail-1.0.0 line, so a written copy reads back
+    // the same.
+    super::line::take_typed_attributes(&mut event, line)?;
     Ok(event)
 }

@@ -168,15 +168,18 @@ fn take<T: serde::de::DeserializeOwned>(
     }
 }
 
-/// Move `hailog.*` attributes into the event's typed fields.
-fn take_typed_attributes(event: &mut Event, line: u64) -> Result<(), HailError> {
+/// Move `hailog.*` attributes into the event's typed fields. An outcome or error the line's own
+/// type already implies (a hail/0.1 `error` line) stays unless an attribute says otherwise.
+pub(super) fn take_typed_attributes(event: &mut Event, line: u64) -> Result<(), HailError> {
     let attrs = &mut event.attributes;
     // Most OpenSession events carry no hailog attribute; skip twelve lookups for them.
     if !attrs.keys().any(|k| k.starts_with("hailog.")) {
         return Ok(());
     }
     event.trace_id = take(attrs, attr::TRACE_ID, line)?;
-    event.outcome = take::<Outcome>(attrs, attr::OUTCOME, line)?.unwrap_or_default();
+    if let Some(outcome) = take::<Outcome>(attrs, attr::OUTCOME, line)? {
+        event.outcome = outcome;
+    }
     event.usage = take::<Usage>(attrs, attr::USAGE, line)?;
     event.cost = take::<Cost>(attrs, attr::COST, line)?;
     event.latency_ms = take(attrs, attr::LATENCY_MS, line)?;
@@ -185,7 +188,9 @@ fn take_typed_attributes(event: &mut Event, line: u64) -> Result<(), HailError> 
     event.request_id = take(attrs, attr::REQUEST_ID, line)?;
     event.agent = take(attrs, attr::AGENT, line)?;
     event.tool = take(attrs, attr::TOOL, line)?;
-    event.error = take(attrs, attr::ERROR, line)?;
+    if let Some(error) = take(attrs, attr::ERROR, line)? {
+        event.error = Some(error);
+    }
     event.op = take::<SessionOp>(attrs, attr::OP, line)?;
     Ok(())
 }

@@ -294,3 +294,41 @@ proptest::proptest! {
         }
     }
 }
+
+/// A hail/0.1 line may carry hailog's own keys (`hailog.usage`, `hailog.outcome`...): they become
+/// the event's typed fields, as in a hail-1.0.0 line, so the canonical line written from it reads
+/// back as the same event (a case found by the `hail_reader` fuzz target). An `error` line keeps
+/// its failed outcome and message when no key overrides them.
+#[test]
+fn hail01_hailog_keys_are_typed_and_survive_a_rewrite() {
+    let text = br#"{"v":"hail/0.1","tool":"claude-code","model":"opus-4","ts":"2025-01-01T00:00:00Z"}
+{"role":"agent","content":"done","hailog.usage":{"input":1000,"cache_read":200,"output":50},"vendor.type":"x","ts":"2025-01-01T00:02:00Z"}
+{"type":"error","message":"test failed","hailog.latency_ms":7}
+"#;
+    let reader = hailog::hail::Reader::new(&text[..]).expect("header");
+    let session = reader.header().session_id.clone();
+    let events: Vec<_> = reader.map(|e| e.expect("valid line")).collect();
+    let usage = events[0]
+        .usage
+        .as_ref()
+        .expect("hailog.usage became the usage");
+    assert_eq!(
+        (usage.input, usage.cache_read, usage.output),
+        (Some(1000), Some(200), Some(50))
+    );
+    assert!(!events[0].attributes.contains_key("hailog.usage"));
+    assert_eq!(
+        events[0].attributes.get("vendor.type"),
+        Some(&serde_json::json!("x"))
+    );
+    assert_eq!(events[1].outcome, hailog::Outcome::Failed);
+    assert_eq!(events[1].error.as_deref(), Some("test failed"));
+    assert_eq!(events[1].latency_ms, Some(7));
+    for event in &events {
+        let mut line = Vec::new();
+        hailog::hail::write_event_line(event, &mut line);
+        let again =
+            hailog::hail::parse_event_line(&line, 1, &session).expect("written line parses");
+        assert_eq!(&again, event);
+    }
+}
