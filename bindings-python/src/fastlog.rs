@@ -5,9 +5,15 @@
 //! every key to UTF-8 to compare it; a bot calls `log` with the same literal keywords each time,
 //! which CPython interns, so comparing pointers against interned names finds them directly. The
 //! arguments are then converted exactly as PyO3 would and handed to `Client::log`.
+//!
+//! A plain LLM call (strings, a dict of token counts, a latency) goes further: its arguments are
+//! copied into the core's compact `QuickCall` and the writer thread builds and prices the event.
 
 use crate::pricing::Cost;
-use crate::recorder::Client;
+use crate::recorder::{Client, recent_text};
+use crate::usage::{bucket_names, count};
+use hailog::event::Outcome;
+use hailog::recorder::QuickCall;
 use pyo3::exceptions::PyTypeError;
 use pyo3::ffi;
 use pyo3::panic::PanicException;
@@ -16,6 +22,8 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString, PyType};
 use std::borrow::Cow;
 use std::ffi::{CStr, c_int};
+use std::str::FromStr;
+use std::sync::Arc;
 
 /// `Client.log`'s keywords, in the order of its signature.
 const NAMES: [&str; 17] = [
@@ -172,6 +180,9 @@ unsafe fn log_call(
             }
         }
     }
+    if let Some(id) = quick(py, client, &slots)? {
+        return Ok(id);
+    }
     // `None` means "not given" for every optional argument, as in PyO3's `Option<T>`.
     let given = |i: usize| slots[i].as_ref().filter(|v| !v.is_none());
     let err = |i: usize| move |e: PyErr| arg_error(py, NAMES[i], e);
@@ -234,4 +245,105 @@ unsafe fn log_call(
         cost.map(|c| c.get()),
     )?;
     Ok(PyString::new(py, &id).into_ptr())
+}
+
+/// Arguments only the general path handles: response, tool, text, error, event_id, timestamp,
+/// metadata, cost.
+const GENERAL_ONLY: [usize; 8] = [5, 10, 11, 12, 13, 14, 15, 16];
+
+/// The compact-record path for a plain LLM call; `None` when the call needs the general path,
+/// which also words every argument error (so anything unexpected is left to it).
+fn quick(
+    py: Python<'_>,
+    client: &Client,
+    slots: &[Option<Bound<'_, PyAny>>; 17],
+) -> PyResult<Option<*mut ffi::PyObject>> {
+    let given = |i: usize| slots[i].as_ref().filter(|v| !v.is_none());
+    if GENERAL_ONLY.iter().any(|&i| given(i).is_some()) {
+        return Ok(None);
+    }
+    let text = |i: usize| given(i).map(|v| v.cast::<PyString>().ok());
+    if let Some(kind) = &slots[1] {
+        let llm_call = kind
+            .cast::<PyString>()
+            .ok()
+            .and_then(|k| k.to_cow().ok())
+            .is_some_and(|k| k == hailog::event::kinds::LLM_CALL);
+        if !llm_call {
+            return Ok(None);
+        }
+    }
+    let outcome = match &slots[7] {
+        None => Outcome::Ok,
+        Some(v) => match v
+            .cast::<PyString>()
+            .ok()
+            .and_then(|o| Outcome::from_str(&o.to_cow().ok()?).ok())
+        {
+            Some(o) => o,
+            None => return Ok(None),
+        },
+    };
+    let Some(Ok(session_id)) = slots[0].as_ref().map(|v| v.cast::<PyString>()) else {
+        return Ok(None);
+    };
+    let mut strings: [Option<Arc<str>>; 4] = [const { None }; 4];
+    for (slot, i) in strings.iter_mut().zip([2, 3, 8, 9]) {
+        match text(i) {
+            None => {}
+            Some(Some(s)) => *slot = Some(recent_text(s)?),
+            Some(None) => return Ok(None),
+        }
+    }
+    let latency_ms = match given(6).map(|v| v.extract::<u64>()) {
+        None => None,
+        Some(Ok(ms)) => Some(ms),
+        Some(Err(_)) => return Ok(None),
+    };
+    let usage = match given(4) {
+        None => None,
+        Some(v) => match counts(py, v)? {
+            Some(c) => Some(c),
+            None => return Ok(None),
+        },
+    };
+    let [provider, model, trace_id, agent] = strings;
+    let call = QuickCall {
+        provider,
+        model,
+        trace_id,
+        agent,
+        usage,
+        latency_ms,
+        outcome,
+        ..QuickCall::new(recent_text(session_id)?)
+    };
+    let id = call.event_id_text();
+    client.log_quick(call)?;
+    // SAFETY: the bytes are ASCII, valid UTF-8, and outlive the call.
+    let text = unsafe {
+        ffi::PyUnicode_FromStringAndSize(id.as_ptr().cast(), id.len() as ffi::Py_ssize_t)
+    };
+    if text.is_null() {
+        return Err(PyErr::fetch(py));
+    }
+    Ok(Some(text))
+}
+
+/// The token counts of a plain dict keyed by bucket names (in the order of
+/// `Usage::COUNT_FIELDS`); `None` for anything else (a `Usage`, other keys), which the general
+/// path converts. A bad count raises here with the general path's error.
+fn counts(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Option<[Option<u64>; 10]>> {
+    let Ok(dict) = value.cast_exact::<PyDict>() else {
+        return Ok(None);
+    };
+    let names = bucket_names(py);
+    let mut out = [None; 10];
+    for (key, v) in dict.iter() {
+        let Some(i) = names.iter().position(|n| key.is(n)) else {
+            return Ok(None);
+        };
+        out[i] = count(hailog::Usage::COUNT_FIELDS[i], &v)?;
+    }
+    Ok(Some(out))
 }

@@ -76,5 +76,21 @@ fn _hailog(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<recorder::Session>()?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     m.add_function(wrap_pyfunction!(_raise_for_tests, m)?)?;
+    register_fork_hook(m.py())
+}
+
+/// Tells the recorder about `os.fork()`: a child must not use its parent's Client, and must
+/// not repeat the event ids its parent generates.
+fn register_fork_hook(py: Python<'_>) -> PyResult<()> {
+    let os = py.import("os")?;
+    if !os.hasattr("register_at_fork")? {
+        return Ok(());
+    }
+    let hook = pyo3::types::PyCFunction::new_closure(py, None, None, |_, _| {
+        recorder::after_fork_in_child();
+    })?;
+    let kwargs = pyo3::types::PyDict::new(py);
+    kwargs.set_item("after_in_child", hook)?;
+    os.getattr("register_at_fork")?.call((), Some(&kwargs))?;
     Ok(())
 }

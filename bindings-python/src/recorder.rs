@@ -8,16 +8,27 @@ use crate::pricing::{Cost, decimal_arg};
 use crate::usage::{Usage, body_bytes, decimal};
 use hailog::event::{ContentBlock, Event, Outcome};
 use hailog::recorder::{
-    BudgetState, ExportFormat, LlmCall, Recorder, SessionFilter, SessionSort, StatsBy, Window,
-    event_type_for,
+    BudgetState, ExportFormat, LlmCall, QuickCall, Recorder, SessionFilter, SessionSort, StatsBy,
+    Window, event_type_for,
 };
 use hailog::session::SessionStatus;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
+
+/// How many times this process image has been forked into a child (counted in the child by an
+/// `os.register_at_fork` hook): cheaper to compare on every call than asking for the process id.
+static FORKS: AtomicU64 = AtomicU64::new(0);
+
+/// Runs in a child right after `os.fork()`.
+pub(crate) fn after_fork_in_child() {
+    FORKS.fetch_add(1, Ordering::Relaxed);
+    hailog::recorder::reseed_after_fork();
+}
 
 /// A ledger client over one SQLite file (or an in-memory database with `db=":memory:"`).
 #[pyclass(module = "hailog", frozen)]
@@ -26,25 +37,43 @@ pub struct Client {
     /// The process that opened the recorder. After `fork()` the child has a copy of this object
     /// but not the writer thread behind it, so the copy must neither be used nor shut down.
     pid: u32,
+    /// [`FORKS`] when the recorder was opened.
+    forks: u64,
 }
 
 impl Client {
     fn forked(&self) -> bool {
-        self.pid != std::process::id()
+        FORKS.load(Ordering::Relaxed) != self.forks
+    }
+
+    fn forked_error(&self) -> PyErr {
+        to_py(hailog::Error::Closed(format!(
+            "this Client was opened in process {} and cannot be used after fork(); \
+             open a new Client in the child",
+            self.pid
+        )))
     }
 
     fn rec(&self) -> PyResult<Recorder> {
         if self.forked() {
-            return Err(to_py(hailog::Error::Closed(format!(
-                "this Client was opened in process {} and cannot be used after fork(); \
-                 open a new Client in the child",
-                self.pid
-            ))));
+            return Err(self.forked_error());
         }
         let guard = self.recorder.read().unwrap_or_else(|p| p.into_inner());
         guard
             .clone()
             .ok_or_else(|| to_py(hailog::Error::Closed("the client is closed".into())))
+    }
+
+    /// Logs a call from its compact record (the fast path of `log`).
+    pub(crate) fn log_quick(&self, call: QuickCall) -> PyResult<()> {
+        if self.forked() {
+            return Err(self.forked_error());
+        }
+        let guard = self.recorder.read().unwrap_or_else(|p| p.into_inner());
+        let recorder = guard
+            .as_ref()
+            .ok_or_else(|| to_py(hailog::Error::Closed("the client is closed".into())))?;
+        recorder.log_quick(call).map(drop).map_err(to_py)
     }
 
     /// In a forked child, shutting the copied recorder down would wait for a writer thread that
@@ -94,14 +123,18 @@ const RECENT_STRS: usize = 8;
 thread_local! {
     /// Strings a bot passes on every call (its session id, model, provider, agent) are usually
     /// the same objects each time; their UTF-8 is kept here, keyed by object identity.
-    static RECENT: std::cell::RefCell<Vec<(Py<PyString>, String)>> =
+    static RECENT: std::cell::RefCell<Vec<(Py<PyString>, Arc<str>)>> =
         const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn recent_str(s: &Bound<'_, PyString>) -> PyResult<String> {
+    recent_text(s).map(|t| t.to_string())
 }
 
 /// The text of a Python string. Converting it under the stable ABI of Python 3.9 builds a
 /// bytes object each time, so the text of the last few string objects seen is reused instead
 /// (strings are immutable and the entry keeps its object alive, so identity implies equality).
-fn recent_str(s: &Bound<'_, PyString>) -> PyResult<String> {
+pub(crate) fn recent_text(s: &Bound<'_, PyString>) -> PyResult<Arc<str>> {
     let hit = RECENT.with(|r| {
         r.borrow()
             .iter()
@@ -111,7 +144,7 @@ fn recent_str(s: &Bound<'_, PyString>) -> PyResult<String> {
     if let Some(text) = hit {
         return Ok(text);
     }
-    let text = s.to_cow()?.into_owned();
+    let text: Arc<str> = Arc::from(&*s.to_cow()?);
     RECENT.with(|r| {
         let mut r = r.borrow_mut();
         if r.len() == RECENT_STRS {
@@ -208,6 +241,7 @@ impl Client {
         Ok(Client {
             recorder: RwLock::new(Some(recorder)),
             pid: std::process::id(),
+            forks: FORKS.load(Ordering::Relaxed),
         })
     }
 

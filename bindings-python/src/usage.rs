@@ -70,7 +70,7 @@ pub struct Usage {
     pub inner: hailog::Usage,
 }
 
-fn count(bucket: &str, value: &Bound<'_, PyAny>) -> PyResult<Option<u64>> {
+pub(crate) fn count(bucket: &str, value: &Bound<'_, PyAny>) -> PyResult<Option<u64>> {
     if value.is_none() {
         return Ok(None);
     }
@@ -91,7 +91,7 @@ fn count(bucket: &str, value: &Bound<'_, PyAny>) -> PyResult<Option<u64>> {
 }
 
 /// The interned Python strings of [`hailog::Usage::COUNT_FIELDS`], in the same order.
-fn bucket_names(py: Python<'_>) -> &[Py<PyString>] {
+pub(crate) fn bucket_names(py: Python<'_>) -> &[Py<PyString>] {
     static NAMES: PyOnceLock<Vec<Py<PyString>>> = PyOnceLock::new();
     NAMES.get_or_init(py, || {
         hailog::Usage::COUNT_FIELDS

@@ -446,6 +446,12 @@ impl PriceTable {
             .map(|(g, _)| self.groups[g as usize].entry_at(at)))
     }
 
+    /// Fails exactly when [`PriceTable::cost`] would fail for this model whatever the usage: a
+    /// name several providers' models match.
+    pub fn check_model(&self, model: &str, provider: Option<&str>) -> Result<(), PricingError> {
+        self.resolve_group(model, provider).map(|_| ())
+    }
+
     fn resolve_group(
         &self,
         model: &str,

@@ -229,6 +229,22 @@ fn emit(ev: &Event, scope: &str, spent: Decimal, c: Crossed, out: &mut Vec<Event
 }
 
 impl Ledger {
+    /// Whether a limit could judge an event of this session (its own or the default limit, or
+    /// its agent's daily limit): only then does `log()` need the event's cost before it returns.
+    pub fn limits_apply(&self, session_id: &str, agent: Option<&str>) -> bool {
+        let live = self.sessions.get(session_id);
+        let limits = live.and_then(|l| l.limits).unwrap_or(self.default_session);
+        if !limits.is_empty() {
+            return true;
+        }
+        if self.agent_limits.is_empty() {
+            return false;
+        }
+        agent
+            .or_else(|| live.and_then(|l| l.agent.as_deref()))
+            .is_some_and(|a| self.agent_limits.contains_key(a))
+    }
+
     /// The current budget state of a session, from memory.
     pub fn state_of(&self, session_id: &str) -> BudgetState {
         self.status(session_id).0
@@ -333,6 +349,37 @@ mod tests {
         );
         assert_eq!(extra.len(), 2);
         assert!(matches!(extra[1].op, Some(SessionOp::Pause { .. })));
+    }
+
+    #[test]
+    fn limits_apply_by_session_default_and_agent() {
+        let mut ledger = Ledger::default();
+        assert!(!ledger.limits_apply("s", None));
+        ledger.agent_limits.insert(
+            "bot".into(),
+            Limits {
+                soft: Some(d("1")),
+                hard: None,
+            },
+        );
+        assert!(!ledger.limits_apply("s", Some("other")));
+        assert!(ledger.limits_apply("s", Some("bot")));
+        // The session's agent, learned from an earlier event, counts when the call names none.
+        let mut ev = Event::new("s", EventType::custom(kinds::LLM_CALL));
+        ev.agent = Some("bot".into());
+        ledger.charge(&ev, None);
+        assert!(ledger.limits_apply("s", None));
+        let budget = Event::session_op(
+            "t",
+            SessionOp::SetBudget {
+                soft_usd: None,
+                hard_usd: Some("2".into()),
+            },
+        );
+        ledger.charge(&budget, None);
+        assert!(ledger.limits_apply("t", None));
+        ledger.default_session.hard = Some(d("5"));
+        assert!(ledger.limits_apply("u", None));
     }
 
     #[test]

@@ -1,25 +1,30 @@
 //! The recorder: `log()` validates on the caller's thread, prices, updates the in-memory session
-//! ledger (budgets) and queues; one writer thread makes events durable in batches.
+//! ledger (budgets) and queues (`log_quick()` leaves building and pricing a plain LLM call to the
+//! writer); one writer thread makes events durable in batches.
 
 mod budget;
+mod ids;
 mod lookup;
 mod query;
+mod quick;
 mod validate;
 mod writer;
 
 pub use budget::Limits;
+pub use ids::reseed_after_fork;
 pub use lookup::{DayUsage, MAX_CANDIDATES, RefMatch};
 pub use query::{
     AgentDay, ExportFormat, SessionFilter, SessionListing, SessionSort, StatRow, StatsBy,
     TraceBreakdown, Window,
 };
+pub use quick::QuickCall;
 pub use validate::{
     KNOWN_KINDS, MAX_ID_BYTES, MAX_JSON_DEPTH, MAX_TOKENS, check_event, check_id, event_type_for,
     redact,
 };
 
 use crate::event::{SessionOp, kinds};
-use crate::pricing::{CostOptions, PriceTable};
+use crate::pricing::PriceTable;
 use crate::session::{SessionStatus, SessionSummary, StatusThresholds};
 use crate::store::{
     CallbackSink, ConnectionOptions, FileId, MemorySink, SessionRow, Sink, SqliteStore,
@@ -33,10 +38,10 @@ use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-use writer::{Shared, State, Writer, WriterDb};
+use writer::{Queued, Shared, State, Writer, WriterDb};
 
 /// What `log()` does when the queue is full.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -260,6 +265,7 @@ impl RecorderBuilder {
                 ledger: Ledger::new(self.session_budget, self.agent_budgets),
                 batches: 0,
                 duplicates: 0,
+                calls_pending: 0,
             }),
             wake: Condvar::new(),
             progress: Condvar::new(),
@@ -276,6 +282,7 @@ impl RecorderBuilder {
             capture_content: self.capture_content,
             seen: HashSet::new(),
             db_file,
+            prices: self.prices.clone(),
         };
         let handle = std::thread::Builder::new()
             .name("hailog-writer".into())
@@ -502,31 +509,20 @@ impl Recorder {
         if !self.inner.capture_content {
             event.content.clear();
         }
-        if event.cost.is_none()
-            && let Some(usage) = &event.usage
-        {
-            event.cost = match (&self.inner.prices, &event.model, usage.reported_cost) {
-                (_, _, Some(reported)) => Some(Cost::reported(reported)),
-                (Some(table), Some(model), None) => {
-                    let opts = CostOptions {
-                        provider: event.provider.clone(),
-                        at: Some(event.timestamp),
-                        ..CostOptions::default()
-                    };
-                    Some(table.cost(model, usage, &opts)?)
-                }
-                _ => None,
-            };
+        if event.cost.is_none() {
+            event.cost = quick::price(self.inner.prices.as_deref(), &event)?;
         }
         let cost_usd = crate::store::usd_of(&event);
         let event_id = event.event_id.clone();
 
+        // A budget decision must count the calls queued before this event, which are priced by
+        // the writer: wait for it to take them when a limit could apply.
+        let sets_budget = matches!(event.op, Some(SessionOp::SetBudget { .. }));
         let mut st = shared.lock();
-        if st.queue.len() >= shared.capacity {
-            match self.inner.full_queue {
-                FullQueue::Drop => {
-                    drop(st);
-                    shared.dropped.fetch_add(1, Ordering::Relaxed);
+        loop {
+            st = match self.room(st)? {
+                Some(st) => st,
+                None => {
                     return Ok(LogReceipt {
                         event_id,
                         cost_usd,
@@ -534,21 +530,21 @@ impl Recorder {
                         queued: false,
                     });
                 }
-                FullQueue::Block => {
-                    while st.queue.len() >= shared.capacity {
-                        if st.closing {
-                            return Err(closed());
-                        }
-                        shared.wake.notify_one();
-                        st = shared.progress.wait(st).unwrap_or_else(|p| p.into_inner());
-                    }
-                }
+            };
+            if st.calls_pending == 0
+                || !(sets_budget
+                    || st
+                        .ledger
+                        .limits_apply(&event.session_id, event.agent.as_deref()))
+            {
+                break;
             }
+            st = self.wait_calls_priced(st)?;
         }
         let (budget, extra) = st.ledger.charge(&event, cost_usd);
         st.accepted += 1 + extra.len() as u64;
-        st.queue.push(event);
-        st.queue.extend(extra);
+        st.queue.push(Queued::Event(event));
+        st.queue.extend(extra.into_iter().map(Queued::Event));
         if st.writer_sleeping && st.queue.len() >= shared.wake_at {
             shared.wake.notify_one();
         }
@@ -559,6 +555,92 @@ impl Recorder {
             budget,
             queued: true,
         })
+    }
+
+    /// The queue with room for one more event (`None`: full under [`FullQueue::Drop`], the event
+    /// is dropped and counted).
+    fn room<'a>(&self, mut st: MutexGuard<'a, State>) -> Result<Option<MutexGuard<'a, State>>> {
+        let shared = &self.inner.shared;
+        if st.queue.len() < shared.capacity {
+            return Ok(Some(st));
+        }
+        match self.inner.full_queue {
+            FullQueue::Drop => {
+                drop(st);
+                shared.dropped.fetch_add(1, Ordering::Relaxed);
+                Ok(None)
+            }
+            FullQueue::Block => {
+                while st.queue.len() >= shared.capacity {
+                    if st.closing {
+                        return Err(closed());
+                    }
+                    shared.wake.notify_one();
+                    st = shared.progress.wait(st).unwrap_or_else(|p| p.into_inner());
+                }
+                Ok(Some(st))
+            }
+        }
+    }
+
+    /// Waits until the writer has taken every queued [`QuickCall`] and charged its cost to the
+    /// session ledger.
+    fn wait_calls_priced<'a>(
+        &self,
+        mut st: MutexGuard<'a, State>,
+    ) -> Result<MutexGuard<'a, State>> {
+        let shared = &self.inner.shared;
+        while st.calls_pending > 0 {
+            if st.closing && self.writer_gone() {
+                return Err(closed());
+            }
+            st.flush_requested = true;
+            shared.wake.notify_one();
+            st = shared
+                .progress
+                .wait_timeout(st, Duration::from_millis(100))
+                .map(|(g, _)| g)
+                .unwrap_or_else(|p| p.into_inner().0);
+        }
+        Ok(st)
+    }
+
+    /// Logs one LLM call from its compact record. Only the checks that can reject it run here
+    /// (the same errors [`Recorder::log`] gives); the writer builds the event and prices it.
+    /// When a budget limit applies to the session or its agent the call takes the path of
+    /// [`Recorder::log`] instead, so the limit is judged with its cost before this returns.
+    /// Returns `false` when the queue was full under [`FullQueue::Drop`].
+    pub fn log_quick(&self, call: QuickCall) -> Result<bool> {
+        let shared = &self.inner.shared;
+        if shared.closed.load(Ordering::Relaxed) {
+            return Err(closed());
+        }
+        call.check(self.inner.prices.as_deref())?;
+        let mut st = shared.lock();
+        loop {
+            if st
+                .ledger
+                .limits_apply(&call.session_id, call.agent.as_deref())
+            {
+                drop(st);
+                return self.log(call.into_event()).map(|r| r.queued);
+            }
+            if st.queue.len() < shared.capacity {
+                break;
+            }
+            // Waiting for room lets other events in, a budget among them: judge again after.
+            st = match self.room(st)? {
+                Some(st) => st,
+                None => return Ok(false),
+            };
+        }
+        st.accepted += 1;
+        st.calls_pending += 1;
+        st.queue.push(Queued::Call(call));
+        if st.writer_sleeping && st.queue.len() >= shared.wake_at {
+            shared.wake.notify_one();
+        }
+        Ok(true)
     }
 
     /// Logs one LLM call built from typed arguments (see [`LlmCall`]).
@@ -667,7 +749,10 @@ impl Recorder {
     /// agent's daily limit).
     pub fn check_budget(&self, session_id: &str) -> Result<BudgetCheck> {
         check_id("session_id", session_id)?;
-        let synced = self.inner.shared.lock().ledger.status(session_id).3;
+        let synced = {
+            let st = self.wait_calls_priced(self.inner.shared.lock())?;
+            st.ledger.status(session_id).3
+        };
         if !synced && let Some(row) = self.session_row(session_id)? {
             self.inner
                 .shared
@@ -947,14 +1032,16 @@ impl LlmCall {
     pub fn into_event(self) -> Result<Event> {
         // A fresh id and clock reading only when the caller gave none; the id is encoded
         // straight into its buffer rather than through the formatting machinery.
+        // The id carries the time it was made, not a timestamp the caller backdated.
+        let now = chrono::Utc::now();
+        let timestamp = self.timestamp.unwrap_or(now);
         let event_id = self.event_id.unwrap_or_else(|| {
             let mut buf = uuid::Uuid::encode_buffer();
-            uuid::Uuid::now_v7()
+            ids::next_v7(now)
                 .hyphenated()
                 .encode_lower(&mut buf)
                 .to_owned()
         });
-        let timestamp = self.timestamp.unwrap_or_else(chrono::Utc::now);
         let mut ev = Event::with_id(
             self.session_id,
             event_id,

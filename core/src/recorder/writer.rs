@@ -1,8 +1,11 @@
 //! The bounded queue between `log()` and the one writer thread, and that thread's loop: take
-//! everything queued, commit it in one transaction, hand it to the other sinks, publish progress.
+//! everything queued, build and price the compact calls, commit it all in one transaction, hand it
+//! to the other sinks, publish progress.
 
 use super::budget::Ledger;
+use super::quick::{QuickCall, price};
 use super::validate::redact;
+use crate::pricing::PriceTable;
 use crate::store::{BatchOutcome, ConnectionOptions, FileId, Sink, SqliteStore, StorageError};
 use crate::{ContentBlock, Event};
 use std::collections::HashSet;
@@ -10,9 +13,18 @@ use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+/// One queued entry: a finished event, or a call the writer turns into one.
+// Boxing the event would cost an allocation per event on the Rust ingest path; the queue's slots
+// are reused from batch to batch, so their size is paid once.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Queued {
+    Event(Event),
+    Call(QuickCall),
+}
+
 /// Queue state and the in-memory session ledger, behind one lock so `log()` takes one lock.
 pub(crate) struct State {
-    pub queue: Vec<Event>,
+    pub queue: Vec<Queued>,
     /// Events ever accepted into the queue; event number `n` is durable once `durable > n`.
     pub accepted: u64,
     pub durable: u64,
@@ -27,6 +39,8 @@ pub(crate) struct State {
     pub ledger: Ledger,
     pub batches: u64,
     pub duplicates: u64,
+    /// Calls queued whose cost the ledger has not been charged with yet (the writer prices them).
+    pub calls_pending: u64,
 }
 
 pub(crate) struct Shared {
@@ -67,11 +81,14 @@ pub(crate) struct Writer {
     pub seen: HashSet<String>,
     /// The database file and how to open it again if it is deleted or replaced while open.
     pub db_file: Option<(FileId, ConnectionOptions)>,
+    /// Prices the queued calls, as `log()` prices events.
+    pub prices: Option<Arc<PriceTable>>,
 }
 
 impl Writer {
     pub fn run(mut self) {
         let mut pending: Vec<Event> = Vec::new();
+        let mut taken: Vec<Queued> = Vec::new();
         let mut pending_upto = 0u64;
         // The database outcome of `pending` once committed and how many sinks took it, so a
         // retry after a sink failure resumes at the failed sink instead of committing again
@@ -104,13 +121,16 @@ impl Writer {
                 }
                 // Swap rather than take: both buffers keep their capacity, so `log()` does not
                 // pay for regrowing (and copying) the queue after every batch.
-                std::mem::swap(&mut pending, &mut st.queue);
+                std::mem::swap(&mut taken, &mut st.queue);
                 pending_upto = st.accepted;
                 st.flush_requested = false;
                 // Producers blocked on a full queue can go on.
                 self.shared.progress.notify_all();
+                drop(st);
+                self.assemble(&mut taken, &mut pending);
+            } else {
+                drop(st);
             }
-            drop(st);
 
             match self.store(&mut pending, &mut committed) {
                 Ok(outcome) => {
@@ -143,6 +163,41 @@ impl Writer {
                 }
             }
         }
+    }
+
+    /// Moves the taken entries into `pending` as events, building and pricing the calls, then
+    /// charges the calls' costs to the session ledger.
+    fn assemble(&mut self, taken: &mut Vec<Queued>, pending: &mut Vec<Event>) {
+        let mut calls = Vec::new();
+        for entry in taken.drain(..) {
+            match entry {
+                Queued::Event(ev) => pending.push(ev),
+                Queued::Call(call) => {
+                    let mut ev = call.into_event();
+                    // `QuickCall::check` ran the checks pricing could fail; should a custom table
+                    // still fail (a decimal overflow), the call is stored unpriced, not lost.
+                    ev.cost = price(self.prices.as_deref(), &ev).unwrap_or(None);
+                    calls.push(pending.len());
+                    pending.push(ev);
+                }
+            }
+        }
+        if calls.is_empty() {
+            return;
+        }
+        let mut st = self.shared.lock();
+        for &i in &calls {
+            let ev = &pending[i];
+            // No limit applied when the call was queued, and `log()` waits for this charge
+            // before judging any limit, so this records the spend and yields no alert; were
+            // one to appear it is queued like any other.
+            let (_, extra) = st.ledger.charge(ev, crate::store::usd_of(ev));
+            st.accepted += extra.len() as u64;
+            st.queue.extend(extra.into_iter().map(Queued::Event));
+        }
+        st.calls_pending -= calls.len() as u64;
+        drop(st);
+        self.shared.progress.notify_all();
     }
 
     fn store(

@@ -5,6 +5,7 @@ mod common;
 mod hail;
 mod import;
 mod pricing;
+mod quick_log;
 mod recorder;
 mod reliability;
 mod session;

@@ -1,0 +1,288 @@
+//! Integration tests of `Recorder::log_quick`: the compact call is stored as the event
+//! `log_llm` stores, rejects what `log` rejects, and budgets and `check_budget` stay exact
+//! although the writer prices it.
+
+use hailog::pricing::{CostOptions, PriceTable};
+use hailog::recorder::{BudgetState, LlmCall, QuickCall, Recorder};
+use hailog::store::MemorySink;
+use hailog::{Error, Event, Outcome, SessionOp, Usage};
+use rust_decimal::Decimal;
+use std::collections::HashSet;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+const MODEL: &str = "gpt-4o-mini";
+
+fn call(session: &str) -> QuickCall {
+    let mut c = QuickCall::new(Arc::from(session));
+    c.model = Some(Arc::from(MODEL));
+    c.provider = Some(Arc::from("openai"));
+    // input, cache_read, cache_write_5m, cache_write_1h, output, reasoning, ...
+    c.usage = Some([
+        Some(900),
+        Some(300),
+        None,
+        None,
+        Some(85),
+        None,
+        None,
+        None,
+        None,
+        None,
+    ]);
+    c.latency_ms = Some(420);
+    c
+}
+
+fn one_call_usd() -> Decimal {
+    let usage = Usage {
+        input: Some(900),
+        cache_read: Some(300),
+        output: Some(85),
+        ..Usage::default()
+    };
+    let opts = CostOptions {
+        provider: Some("openai".into()),
+        ..CostOptions::default()
+    };
+    PriceTable::builtin()
+        .cost(MODEL, &usage, &opts)
+        .unwrap()
+        .total
+        .expect("the built-in table prices gpt-4o-mini")
+}
+
+/// A recorder whose writer commits rarely, so logged calls stay queued while the test looks.
+fn slow_writer() -> Recorder {
+    Recorder::builder()
+        .memory()
+        .commit_interval(Duration::from_secs(30))
+        .open()
+        .unwrap()
+}
+
+#[test]
+fn a_quick_call_is_stored_as_log_llm_stores_it() {
+    let quick_sink = MemorySink::new();
+    let quick = Recorder::builder()
+        .memory()
+        .memory_sink(quick_sink.clone())
+        .open()
+        .unwrap();
+    let mut c = call("s1");
+    c.agent = Some(Arc::from("trader"));
+    c.trace_id = Some(Arc::from("t-9"));
+    c.outcome = Outcome::Failed;
+    let id = String::from_utf8(c.event_id_text().to_vec()).unwrap();
+    let timestamp = c.timestamp;
+    assert!(quick.log_quick(c).unwrap());
+    quick.flush(None).unwrap();
+
+    let typed_sink = MemorySink::new();
+    let typed = Recorder::builder()
+        .memory()
+        .memory_sink(typed_sink.clone())
+        .open()
+        .unwrap();
+    typed
+        .log_llm(LlmCall {
+            event_id: Some(id.clone()),
+            timestamp: Some(timestamp),
+            provider: Some("openai".into()),
+            model: Some(MODEL.into()),
+            usage: Some(Usage {
+                input: Some(900),
+                cache_read: Some(300),
+                output: Some(85),
+                ..Usage::default()
+            }),
+            latency_ms: Some(420),
+            outcome: Outcome::Failed,
+            agent: Some("trader".into()),
+            trace_id: Some("t-9".into()),
+            ..LlmCall::new("s1")
+        })
+        .unwrap();
+    typed.flush(None).unwrap();
+
+    let (got, want) = (quick_sink.events(), typed_sink.events());
+    assert_eq!(got.len(), 1);
+    assert_eq!(got, want);
+    assert_eq!(got[0].event_id, id);
+    assert_eq!(
+        got[0].cost.as_ref().and_then(|c| c.total),
+        Some(one_call_usd())
+    );
+    assert_eq!(quick.events("s1").unwrap(), typed.events("s1").unwrap());
+}
+
+#[test]
+fn bad_calls_are_rejected_on_the_callers_thread_and_nothing_is_queued() {
+    let rec = slow_writer();
+    let expect_invalid = |c: QuickCall, field: &str| match rec.log_quick(c) {
+        Err(Error::InvalidInput { field: f, .. }) => assert_eq!(f, field),
+        other => panic!("expected invalid {field}, got {other:?}"),
+    };
+    expect_invalid(call(""), "session_id");
+    expect_invalid(call(&"s".repeat(257)), "session_id");
+    let mut c = call("s");
+    c.model = Some(Arc::from("gpt\n4o"));
+    expect_invalid(c, "model");
+    let mut c = call("s");
+    c.agent = Some(Arc::from(""));
+    expect_invalid(c, "agent");
+    let mut c = call("s");
+    if let Some(u) = &mut c.usage {
+        u[4] = Some(2_000_000_000_000);
+    }
+    expect_invalid(c, "usage.output");
+    assert_eq!(rec.stats().accepted, 0);
+    rec.flush(None).unwrap();
+    assert_eq!(rec.event_count().unwrap(), 0);
+}
+
+#[test]
+fn an_ambiguous_model_fails_at_log_time() {
+    let table = PriceTable::from_json_str(
+        r#"{"format": "hailog-prices/1", "version": "two-sellers", "models": [
+            {"provider": "north", "id": "twin-1", "rates": {"input": "1", "output": "2"}},
+            {"provider": "south", "id": "twin-1", "rates": {"input": "1", "output": "3"}}]}"#,
+    )
+    .unwrap();
+    let rec = Recorder::builder()
+        .memory()
+        .prices(Some(Arc::new(table)))
+        .open()
+        .unwrap();
+    let mut c = call("s");
+    c.model = Some(Arc::from("twin-1"));
+    c.provider = None;
+    assert!(matches!(rec.log_quick(c.clone()), Err(Error::Pricing(_))));
+    // Naming the provider settles it, and the writer prices the call with that provider's rate.
+    c.provider = Some(Arc::from("south"));
+    c.usage = Some([
+        Some(1_000_000),
+        None,
+        None,
+        None,
+        Some(1_000_000),
+        None,
+        None,
+        None,
+        None,
+        None,
+    ]);
+    assert!(rec.log_quick(c).unwrap());
+    rec.flush(None).unwrap();
+    let events = rec.events("s").unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        events[0].cost.as_ref().and_then(|c| c.total),
+        Some(Decimal::from(4))
+    );
+}
+
+#[test]
+fn check_budget_counts_calls_still_queued() {
+    let rec = slow_writer();
+    for _ in 0..25 {
+        rec.log_quick(call("spend")).unwrap();
+    }
+    let check = rec.check_budget("spend").unwrap();
+    assert_eq!(check.spent_usd, one_call_usd() * Decimal::from(25));
+    assert_eq!(check.state, BudgetState::Ok);
+    assert_eq!(rec.stats().accepted, 25);
+}
+
+#[test]
+fn a_hard_limit_is_judged_with_every_call_queued_before_it() {
+    let rec = slow_writer();
+    let one = one_call_usd();
+    // Three calls with no limit in force: queued for the writer to price.
+    for _ in 0..3 {
+        rec.log_quick(call("capped")).unwrap();
+    }
+    // A hard limit between three and four calls' worth.
+    let hard = one * Decimal::from_str("3.5").unwrap();
+    rec.set_budget("capped", None, Some(hard)).unwrap();
+    assert_eq!(rec.check_budget("capped").unwrap().state, BudgetState::Ok);
+    // Now a limit applies: the fourth call is priced at once and crosses it.
+    rec.log_quick(call("capped")).unwrap();
+    let check = rec.check_budget("capped").unwrap();
+    assert_eq!(check.spent_usd, one * Decimal::from(4));
+    assert!(matches!(check.state, BudgetState::HardLimit { .. }));
+    rec.flush(None).unwrap();
+    let events = rec.events("capped").unwrap();
+    let kinds: Vec<_> = events
+        .iter()
+        .map(|e: &Event| e.event_type.custom_kind().unwrap_or("?").to_string())
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| *k == "budget_alert").count(), 1);
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e.op, Some(SessionOp::Pause { .. })))
+    );
+    assert_eq!(
+        rec.session_row("capped").unwrap().unwrap().cost_usd,
+        one * Decimal::from(4)
+    );
+}
+
+#[test]
+fn an_agent_limit_sends_calls_down_the_priced_path() {
+    let rec = Recorder::builder()
+        .memory()
+        .commit_interval(Duration::from_secs(30))
+        .agent_budget("bot", None, Some(one_call_usd()))
+        .open()
+        .unwrap();
+    let mut c = call("a1");
+    c.agent = Some(Arc::from("bot"));
+    rec.log_quick(c).unwrap();
+    // The session learned its agent: a call naming none is judged against the agent's limit.
+    rec.log_quick(call("a1")).unwrap();
+    assert!(matches!(
+        rec.check_budget("a1").unwrap().state,
+        BudgetState::HardLimit { ref scope, .. } if scope == "agent:bot"
+    ));
+}
+
+#[test]
+fn threads_logging_at_once_lose_nothing_and_share_no_id() {
+    let rec = Recorder::builder().memory().open().unwrap();
+    let handles: Vec<_> = (0..8)
+        .map(|t| {
+            let rec = rec.clone();
+            std::thread::spawn(move || {
+                let session = format!("thread-{t}");
+                (0..500)
+                    .map(|_| {
+                        let c = call(&session);
+                        let id = c.event_id_text();
+                        rec.log_quick(c).unwrap();
+                        id
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut ids = HashSet::new();
+    for h in handles {
+        ids.extend(h.join().unwrap());
+    }
+    assert_eq!(ids.len(), 4000);
+    rec.flush(None).unwrap();
+    assert_eq!(rec.event_count().unwrap(), 4000);
+    assert_eq!(rec.stats().duplicates, 0);
+    let check = rec.check_budget("thread-3").unwrap();
+    assert_eq!(check.spent_usd, one_call_usd() * Decimal::from(500));
+}
+
+#[test]
+fn a_closed_recorder_refuses_calls() {
+    let rec = Recorder::builder().memory().open().unwrap();
+    rec.close().unwrap();
+    assert!(matches!(rec.log_quick(call("s")), Err(Error::Closed(_))));
+}
