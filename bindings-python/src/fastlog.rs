@@ -330,6 +330,24 @@ fn quick(
     Ok(Some(text))
 }
 
+/// A count that is a plain `int` in `u64` range, read without the checks that word errors
+/// (`bool`, a subclass of `int`, is not a plain `int`).
+fn small_count(v: &Bound<'_, PyAny>) -> Option<u64> {
+    // SAFETY: `v` is a live object; the exact type check makes it an int for the conversion.
+    unsafe {
+        if ffi::PyLong_CheckExact(v.as_ptr()) == 0 {
+            return None;
+        }
+        let n = ffi::PyLong_AsUnsignedLongLong(v.as_ptr());
+        if n == u64::MAX && !ffi::PyErr_Occurred().is_null() {
+            // Negative or too large: leave the wording of the error to `count`.
+            ffi::PyErr_Clear();
+            return None;
+        }
+        Some(n)
+    }
+}
+
 /// The token counts of a plain dict keyed by bucket names (in the order of
 /// `Usage::COUNT_FIELDS`); `None` for anything else (a `Usage`, other keys), which the general
 /// path converts. A bad count raises here with the general path's error.
@@ -343,7 +361,10 @@ fn counts(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Option<[Option<u
         let Some(i) = names.iter().position(|n| key.is(n)) else {
             return Ok(None);
         };
-        out[i] = count(hailog::Usage::COUNT_FIELDS[i], &v)?;
+        out[i] = match small_count(&v) {
+            Some(n) => Some(n),
+            None => count(hailog::Usage::COUNT_FIELDS[i], &v)?,
+        };
     }
     Ok(Some(out))
 }

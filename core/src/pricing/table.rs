@@ -446,6 +446,11 @@ impl PriceTable {
             .map(|(g, _)| self.groups[g as usize].entry_at(at)))
     }
 
+    /// This table's identity, unique in the process (a copy that may differ gets a new one).
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+
     /// Fails exactly when [`PriceTable::cost`] would fail for this model whatever the usage: a
     /// name several providers' models match.
     pub fn check_model(&self, model: &str, provider: Option<&str>) -> Result<(), PricingError> {

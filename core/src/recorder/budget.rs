@@ -79,6 +79,9 @@ pub(crate) struct Ledger {
     agents: FastMap<AgentLive>,
     pub default_session: Limits,
     pub agent_limits: HashMap<String, Limits>,
+    /// Some session has set its own budget: until then no limit can apply to a session unless a
+    /// default or agent limit exists, which `limits_apply` decides without a lookup.
+    session_limits_set: bool,
 }
 
 /// A day number that changes at UTC midnight; cheaper than formatting a date on every event.
@@ -163,6 +166,7 @@ impl Ledger {
             live.agent.clone_from(&ev.agent);
         }
         if let Some(SessionOp::SetBudget { soft_usd, hard_usd }) = &ev.op {
+            self.session_limits_set = true;
             // Validated before: the strings parse.
             live.limits = Some(Limits {
                 soft: soft_usd.as_deref().and_then(|s| s.trim().parse().ok()),
@@ -232,6 +236,12 @@ impl Ledger {
     /// Whether a limit could judge an event of this session (its own or the default limit, or
     /// its agent's daily limit): only then does `log()` need the event's cost before it returns.
     pub fn limits_apply(&self, session_id: &str, agent: Option<&str>) -> bool {
+        if !self.session_limits_set
+            && self.default_session.is_empty()
+            && self.agent_limits.is_empty()
+        {
+            return false;
+        }
         let live = self.sessions.get(session_id);
         let limits = live.and_then(|l| l.limits).unwrap_or(self.default_session);
         if !limits.is_empty() {

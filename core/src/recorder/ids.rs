@@ -1,7 +1,6 @@
 //! UUIDv7 event ids from per-thread state (no lock, no system call per id): time-ordered,
 //! strictly increasing within a thread, unique across threads and processes by random bits.
 
-use chrono::{DateTime, Utc};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -66,9 +65,9 @@ pub fn reseed_after_fork() {
     GENERATION.fetch_add(1, Ordering::Relaxed);
 }
 
-/// A fresh UUIDv7 for an event stamped `now`.
-pub fn next_v7(now: DateTime<Utc>) -> uuid::Uuid {
-    let ms = u64::try_from(now.timestamp_millis()).unwrap_or(0);
+/// A fresh UUIDv7 made at `unix_ms` (milliseconds since the Unix epoch).
+pub fn next_v7(unix_ms: u64) -> uuid::Uuid {
+    let ms = unix_ms;
     let generation = GENERATION.load(Ordering::Relaxed);
     let mut st = match STATE.get() {
         Some(st) if st.generation == generation => st,
@@ -111,9 +110,13 @@ mod tests {
     use super::*;
     use std::collections::HashSet;
 
+    fn now_ms() -> u64 {
+        chrono::Utc::now().timestamp_millis() as u64
+    }
+
     #[test]
     fn ids_are_v7_and_strictly_increasing_within_a_thread() {
-        let now = Utc::now();
+        let now = now_ms();
         let mut last = next_v7(now);
         for _ in 0..10_000 {
             // The same instant every time: only the counter orders them.
@@ -127,21 +130,18 @@ mod tests {
 
     #[test]
     fn id_carries_the_millisecond_of_its_timestamp() {
-        let now = Utc::now() + chrono::Duration::days(1);
+        let now = now_ms() + 86_400_000;
         let id = next_v7(now);
         let (secs, nanos) = id
             .get_timestamp()
             .expect("a v7 id has a timestamp")
             .to_unix();
-        assert_eq!(
-            secs * 1000 + u64::from(nanos / 1_000_000),
-            now.timestamp_millis() as u64
-        );
+        assert_eq!(secs * 1000 + u64::from(nanos / 1_000_000), now);
     }
 
     #[test]
     fn threads_never_collide() {
-        let now = Utc::now();
+        let now = now_ms();
         let handles: Vec<_> = (0..4)
             .map(|_| {
                 std::thread::spawn(move || (0..5000).map(|_| next_v7(now)).collect::<Vec<_>>())
@@ -158,7 +158,7 @@ mod tests {
 
     #[test]
     fn reseeding_changes_the_sequence() {
-        let now = Utc::now();
+        let now = now_ms();
         let before = next_v7(now);
         reseed_after_fork();
         let after = next_v7(now);
@@ -175,7 +175,7 @@ mod tests {
 
     #[test]
     fn hyphenated_text_matches_the_uuid_crate() {
-        let id = next_v7(Utc::now());
+        let id = next_v7(now_ms());
         assert_eq!(
             std::str::from_utf8(&hyphenated(id)).ok(),
             Some(id.to_string().as_str())

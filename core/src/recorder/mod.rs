@@ -1037,7 +1037,7 @@ impl LlmCall {
         let timestamp = self.timestamp.unwrap_or(now);
         let event_id = self.event_id.unwrap_or_else(|| {
             let mut buf = uuid::Uuid::encode_buffer();
-            ids::next_v7(now)
+            ids::next_v7(now.timestamp_millis().max(0) as u64)
                 .hyphenated()
                 .encode_lower(&mut buf)
                 .to_owned()

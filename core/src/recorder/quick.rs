@@ -7,7 +7,9 @@ use crate::event::kinds;
 use crate::pricing::{CostOptions, PriceTable};
 use crate::{Cost, Event, EventType, Outcome, Result, Usage};
 use chrono::{DateTime, Utc};
+use std::cell::RefCell;
 use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// One LLM call as a binding hands it over. Strings are shared so a caller that passes the same
 /// session id or model on every call copies a pointer, not the text.
@@ -15,7 +17,9 @@ use std::sync::Arc;
 pub struct QuickCall {
     pub session_id: Arc<str>,
     pub event_id: uuid::Uuid,
-    pub timestamp: DateTime<Utc>,
+    /// When the call was logged; turned into the event's timestamp (to the nanosecond) by the
+    /// writer, which spares the caller the calendar arithmetic.
+    pub logged_at: SystemTime,
     pub provider: Option<Arc<str>>,
     pub model: Option<Arc<str>>,
     pub agent: Option<Arc<str>>,
@@ -29,11 +33,14 @@ pub struct QuickCall {
 impl QuickCall {
     /// A call in `session_id`, stamped now, with a fresh UUIDv7 id.
     pub fn new(session_id: Arc<str>) -> Self {
-        let timestamp = Utc::now();
+        let logged_at = SystemTime::now();
+        let ms = logged_at
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
         QuickCall {
             session_id,
-            event_id: ids::next_v7(timestamp),
-            timestamp,
+            event_id: ids::next_v7(ms),
+            logged_at,
             provider: None,
             model: None,
             agent: None,
@@ -42,6 +49,11 @@ impl QuickCall {
             latency_ms: None,
             outcome: Outcome::Ok,
         }
+    }
+
+    /// The event's timestamp.
+    pub fn timestamp(&self) -> DateTime<Utc> {
+        DateTime::<Utc>::from(self.logged_at)
     }
 
     /// The event id as hyphenated lowercase ASCII.
@@ -64,13 +76,25 @@ impl QuickCall {
     /// Everything that can reject the call, with the same errors [`super::Recorder::log`] gives
     /// for the equivalent event; after this the writer cannot fail to build or price it.
     pub(crate) fn check(&self, prices: Option<&PriceTable>) -> Result<()> {
-        check_id("session_id", &self.session_id)?;
-        let opt =
-            |field: &str, v: &Option<Arc<str>>| v.as_deref().map_or(Ok(()), |v| check_id(field, v));
-        opt("trace_id", &self.trace_id)?;
-        opt("agent", &self.agent)?;
-        opt("model", &self.model)?;
-        opt("provider", &self.provider)?;
+        CHECKED.with(|c| self.check_with(prices, &mut c.borrow_mut()))
+    }
+
+    fn check_with(&self, prices: Option<&PriceTable>, seen: &mut Checked) -> Result<()> {
+        let fields = [
+            ("session_id", Some(&self.session_id)),
+            ("trace_id", self.trace_id.as_ref()),
+            ("agent", self.agent.as_ref()),
+            ("model", self.model.as_ref()),
+            ("provider", self.provider.as_ref()),
+        ];
+        for ((field, value), last) in fields.into_iter().zip(&mut seen.ids) {
+            if let Some(v) = value
+                && !same(value, last.as_ref())
+            {
+                check_id(field, v)?;
+                *last = Some(v.clone());
+            }
+        }
         if let Some(counts) = &self.usage {
             if counts.iter().flatten().any(|&n| n > MAX_TOKENS)
                 && let Some(u) = self.usage_value()
@@ -80,7 +104,16 @@ impl QuickCall {
             // The one pricing error that depends on the call rather than the numbers: a model
             // name that several providers' models match.
             if let (Some(table), Some(model)) = (prices, &self.model) {
-                table.check_model(model, self.provider.as_deref())?;
+                let known = seen.model_ok.as_ref().is_some_and(|(t, m, p)| {
+                    *t == table.id()
+                        && Arc::ptr_eq(m, model)
+                        && (p.is_none() && self.provider.is_none()
+                            || same(p.as_ref(), self.provider.as_ref()))
+                });
+                if !known {
+                    table.check_model(model, self.provider.as_deref())?;
+                    seen.model_ok = Some((table.id(), model.clone(), self.provider.clone()));
+                }
             }
         }
         Ok(())
@@ -96,7 +129,7 @@ impl QuickCall {
                 .event_id
                 .hyphenated()
                 .encode_lower(&mut uuid::Uuid::encode_buffer()),
-            self.timestamp,
+            self.timestamp(),
             EventType::custom(kinds::LLM_CALL),
         );
         let text = |s: Option<Arc<str>>| s.map(|s| s.to_string());
@@ -109,6 +142,23 @@ impl QuickCall {
         ev.latency_ms = self.latency_ms;
         ev
     }
+}
+
+/// The strings of this thread's last accepted calls, by field, and the last model the price
+/// table resolved: a bot passes the same string objects on every call, and an `Arc` this cache
+/// holds cannot be freed and its address reused, so pointer equality means the same text.
+#[derive(Default)]
+struct Checked {
+    ids: [Option<Arc<str>>; 5],
+    model_ok: Option<(u64, Arc<str>, Option<Arc<str>>)>,
+}
+
+thread_local! {
+    static CHECKED: RefCell<Checked> = RefCell::new(Checked::default());
+}
+
+fn same(a: Option<&Arc<str>>, b: Option<&Arc<str>>) -> bool {
+    a.zip(b).is_some_and(|(a, b)| Arc::ptr_eq(a, b))
 }
 
 /// The cost `log()` would give an event that has usage and no cost of its own.
@@ -128,4 +178,62 @@ pub(crate) fn price(prices: Option<&PriceTable>, event: &Event) -> Result<Option
         }
         _ => None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(json_models: &str) -> PriceTable {
+        PriceTable::from_json_str(&format!(
+            r#"{{"format": "hailog-prices/1", "version": "t", "models": [{json_models}]}}"#
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn remembered_strings_do_not_hide_a_bad_one() {
+        let good: Arc<str> = Arc::from("bot-1");
+        let call = QuickCall::new(good.clone());
+        call.check(None).unwrap();
+        call.check(None).unwrap();
+        // Another object, even right after a remembered one, is checked.
+        let bad = QuickCall::new(Arc::from("bot\u{7}"));
+        assert!(bad.check(None).is_err());
+        let mut with_model = QuickCall::new(good);
+        with_model.model = Some(Arc::from(""));
+        assert!(with_model.check(None).is_err());
+    }
+
+    #[test]
+    fn a_model_resolved_by_one_table_is_checked_again_by_another() {
+        let one = table(
+            r#"{"provider": "north", "id": "twin-1", "rates": {"input": "1", "output": "1"}}"#,
+        );
+        let two = table(
+            r#"{"provider": "north", "id": "twin-1", "rates": {"input": "1", "output": "1"}},
+               {"provider": "south", "id": "twin-1", "rates": {"input": "2", "output": "2"}}"#,
+        );
+        let mut call = QuickCall::new(Arc::from("s"));
+        call.model = Some(Arc::from("twin-1"));
+        call.usage = Some([
+            Some(1),
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        ]);
+        call.check(Some(&one)).unwrap();
+        assert!(call.check(Some(&two)).is_err());
+        // With a provider the same model object resolves in the second table too.
+        call.provider = Some(Arc::from("south"));
+        call.check(Some(&two)).unwrap();
+        call.provider = None;
+        assert!(call.check(Some(&two)).is_err());
+    }
 }

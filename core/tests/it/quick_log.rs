@@ -75,7 +75,7 @@ fn a_quick_call_is_stored_as_log_llm_stores_it() {
     c.trace_id = Some(Arc::from("t-9"));
     c.outcome = Outcome::Failed;
     let id = String::from_utf8(c.event_id_text().to_vec()).unwrap();
-    let timestamp = c.timestamp;
+    let timestamp = c.timestamp();
     assert!(quick.log_quick(c).unwrap());
     quick.flush(None).unwrap();
 
