@@ -7,6 +7,7 @@
 //!   hail-full FILE        the HAIL pass with every event built in full (`summarize` before its
 //!                         fast path)
 //!   hail-value FILE       the HAIL bench's baseline: split lines, parse each into a `Value`
+//!   hail-nodup FILE       `summarize` without the duplicate-id check: the memory baseline
 //! (`summarize FILE` is the `summarize` example.)
 
 use hailog::hail::{ReadOptions, Reader};
@@ -53,6 +54,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             println!("{} events", summary.event_count);
         }
+        Some("hail-nodup") => {
+            let opts = ReadOptions {
+                check_duplicate_ids: false,
+                ..ReadOptions::default()
+            };
+            let file = hailog::hail::read_file(arg(2).ok_or("hail-nodup FILE")?, opts)?;
+            println!("{} events", file.summary.event_count);
+        }
         Some("hail-value") => {
             let file = std::fs::File::open(arg(2).ok_or("hail-value FILE")?)?;
             let mut objects = 0u64;
@@ -64,7 +73,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         _ => {
             return Err(
-                "usage: cpu_profile cost [MODEL] [N] | cost-baseline [N] | hail-full FILE | hail-value FILE".into(),
+                "usage: cpu_profile cost [MODEL] [N] | cost-baseline [N] | hail-full FILE | hail-value FILE | hail-nodup FILE".into(),
             );
         }
     }

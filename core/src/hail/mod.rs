@@ -3,6 +3,7 @@
 
 mod dialect;
 mod error;
+mod ids;
 mod line;
 mod reader;
 mod schema;

@@ -1,7 +1,8 @@
 //! The streaming reader: a header, then events one at a time from any `BufRead`, validated as
-//! they pass. Memory stays constant in file length apart from 16 bytes per event id (SPEC.md §8).
+//! they pass. Memory stays constant in file length, the duplicate-id check included (SPEC.md §8).
 
 use super::dialect::{self, Dialect};
+use super::ids::{DEFAULT_IDS_IN_MEMORY, Duplicate, IdSet};
 use super::line::{EVENT_PREFIX, event_from_slice, event_from_value, json_error};
 use super::slim;
 use super::validate::{validate_event, validate_header};
@@ -10,8 +11,7 @@ use crate::event::Event;
 use crate::session::SessionSummary;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
@@ -20,8 +20,14 @@ use std::path::Path;
 pub struct ReadOptions {
     /// Longest accepted line in bytes; a longer line is an error, never buffered whole.
     pub max_line_bytes: usize,
-    /// Detect duplicate event ids (16 bytes of memory per event; off gives constant memory).
+    /// Detect duplicate event ids.
     pub check_duplicate_ids: bool,
+    /// Event ids the duplicate check keeps in memory (default 65,536: a few MiB) before it
+    /// spills them, sorted, to an anonymous temporary file. Past that point a repeat of a
+    /// spilled id is reported when the input ends, as the iterator's last item (SPEC.md §8). If
+    /// no temporary file can be written, ids stay in memory with a `duplicate_check_in_memory`
+    /// warning.
+    pub ids_in_memory: usize,
     /// At most this many warnings are kept; the rest are counted in `warnings_dropped`.
     pub max_warnings: usize,
     /// Skip, with a `torn_last_line` warning, a last line that has no newline and does not
@@ -35,38 +41,11 @@ impl Default for ReadOptions {
         ReadOptions {
             max_line_bytes: 16 << 20,
             check_duplicate_ids: true,
+            ids_in_memory: DEFAULT_IDS_IN_MEMORY,
             max_warnings: 1000,
             skip_torn_last_line: false,
         }
     }
-}
-
-/// Hashes an already well-mixed 128-bit fingerprint: its low bits are the hash.
-#[derive(Default)]
-struct FingerprintHasher(u64);
-
-impl Hasher for FingerprintHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
-        }
-    }
-    fn write_u128(&mut self, v: u128) {
-        self.0 = v as u64;
-    }
-}
-
-/// A 128-bit fingerprint of an event id: two independent SipHash runs. Two distinct ids collide
-/// with probability about n²/2¹²⁹ (negligible even for billions of events).
-fn fingerprint(id: &str) -> u128 {
-    let mut a = std::hash::DefaultHasher::new();
-    (0u8, id).hash(&mut a);
-    let mut b = std::hash::DefaultHasher::new();
-    (1u8, id).hash(&mut b);
-    (u128::from(a.finish()) << 64) | u128::from(b.finish())
 }
 
 /// One physical line as read: where it ends and whether a newline terminated it.
@@ -88,7 +67,7 @@ pub struct Reader<R: BufRead> {
     stats: Option<Stats>,
     warnings: Vec<HailWarning>,
     warnings_dropped: u64,
-    ids: HashMap<u128, u64, BuildHasherDefault<FingerprintHasher>>,
+    ids: Option<IdSet>,
     last_timestamp: Option<DateTime<Utc>>,
     events: u64,
     /// Events parsed ahead (single-object form) or synthesized state (`hail/0.1`).
@@ -106,6 +85,9 @@ impl<R: BufRead> Reader<R> {
     }
 
     pub fn with_options(input: R, opts: ReadOptions) -> Result<Self, HailError> {
+        let ids = opts
+            .check_duplicate_ids
+            .then(|| IdSet::new(opts.ids_in_memory));
         let mut reader = Reader {
             input,
             opts,
@@ -116,7 +98,7 @@ impl<R: BufRead> Reader<R> {
             stats: None,
             warnings: Vec::new(),
             warnings_dropped: 0,
-            ids: HashMap::default(),
+            ids,
             last_timestamp: None,
             events: 0,
             pending: VecDeque::new(),
@@ -324,16 +306,22 @@ impl<R: BufRead> Reader<R> {
     /// Apply the whole-file rules to an event read from `line`.
     fn accept(&mut self, event: &Event, line: u64) -> Result<(), HailError> {
         validate_event(event, line)?;
-        if self.opts.check_duplicate_ids {
-            let fp = fingerprint(&event.event_id);
-            if let Some(&first_line) = self.ids.get(&fp) {
-                return Err(HailError::DuplicateEventId {
+        if let Some(ids) = &mut self.ids {
+            let found = ids
+                .insert(&event.event_id, self.events, line)
+                .map_err(|e| spill_error(e, line))?;
+            if let Some(failure) = ids.take_spill_failure() {
+                self.warn(
                     line,
-                    event_id: event.event_id.clone(),
-                    first_line,
-                });
+                    "duplicate_check_in_memory",
+                    format!(
+                        "no temporary file for the duplicate-id check ({failure}); the ids from here on are kept in memory"
+                    ),
+                );
             }
-            self.ids.insert(fp, line);
+            if let Some(d) = found {
+                return Err(duplicate(d));
+            }
         }
         if let Some(prev) = self.last_timestamp
             && event.timestamp < prev
@@ -458,7 +446,31 @@ impl<R: BufRead> Reader<R> {
         if self.events == 0 {
             return Err(HailError::NoEvents { line: self.line });
         }
+        if let Some(ids) = &mut self.ids
+            && let Some(d) = ids.finish().map_err(|e| spill_error(e, self.line))?
+        {
+            return Err(duplicate(d));
+        }
         Ok(None)
+    }
+}
+
+fn duplicate(d: Duplicate) -> HailError {
+    HailError::DuplicateEventId {
+        line: d.line,
+        event_id: d.event_id,
+        first_line: d.first_line,
+    }
+}
+
+/// A failure of the duplicate check's temporary file, told apart from a failure of the input.
+fn spill_error(e: std::io::Error, line: u64) -> HailError {
+    HailError::Io {
+        line,
+        source: std::io::Error::new(
+            e.kind(),
+            format!("the duplicate-id check's temporary file: {e}"),
+        ),
     }
 }
 

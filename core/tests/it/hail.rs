@@ -116,8 +116,8 @@ fn vectors() {
 /// `summarize` (which skips building content blocks) gives exactly what reading every event in
 /// full and adding it to a summary gives: the same summary, warnings and stats, or the same
 /// error, for every vector file and fuzz seed.
-#[test]
-fn summarize_agrees_with_reading_every_event_in_full() {
+/// Every valid and invalid vector file and every fuzz seed of the reader.
+fn reader_test_files() -> Vec<std::path::PathBuf> {
     let root = crate::common::repo_root();
     let mut files = Vec::new();
     for dir in [
@@ -130,6 +130,12 @@ fn summarize_agrees_with_reading_every_event_in_full() {
         }
     }
     assert!(files.len() >= 20, "{files:?}");
+    files
+}
+
+#[test]
+fn summarize_agrees_with_reading_every_event_in_full() {
+    let files = reader_test_files();
     let full = |bytes: &[u8]| -> Result<Value, hail::HailError> {
         let mut reader = Reader::with_options(bytes, ReadOptions::default())?;
         let mut summary = hailog::session::SessionSummary::new(&reader.header().session_id);
@@ -330,5 +336,135 @@ fn hail01_hailog_keys_are_typed_and_survive_a_rewrite() {
         let again =
             hailog::hail::parse_event_line(&line, 1, &session).expect("written line parses");
         assert_eq!(&again, event);
+    }
+}
+
+/// A HAIL file whose events carry `ids`, one per line from line 2.
+fn file_with_ids(ids: &[&str]) -> Vec<u8> {
+    let mut text = String::from(
+        r#"{"type":"header","version":"hail-1.0.0","session_id":"s","agent":{"provider":"openai","model":"gpt-5.4","tool":"codex"},"context":{"tags":[],"created_at":"2026-03-04T03:52:32Z","updated_at":"2026-03-04T03:52:32Z"}}"#,
+    );
+    for id in ids {
+        text.push_str(&format!(
+            "\n{{\"type\":\"event\",\"event_id\":\"{id}\",\"timestamp\":\"2026-03-04T03:52:40Z\",\"event_type\":{{\"type\":\"UserMessage\"}},\"content\":{{\"blocks\":[]}}}}"
+        ));
+    }
+    text.push('\n');
+    text.into_bytes()
+}
+
+/// A case: its name, the ids of its events, and the duplicate expected as (line, first_line, id).
+type DuplicateCase<'a> = (&'a str, Vec<&'a str>, Option<(u64, u64, &'a str)>);
+
+fn spilling(ids_in_memory: usize) -> ReadOptions {
+    ReadOptions {
+        ids_in_memory,
+        ..ReadOptions::default()
+    }
+}
+
+/// (line, first_line, event_id) of the duplicate `summarize` reports, `None` when it accepts.
+fn duplicate_of(bytes: &[u8], opts: ReadOptions) -> Option<(u64, u64, String)> {
+    match hail::summarize(bytes, opts) {
+        Ok(_) => None,
+        Err(hail::HailError::DuplicateEventId {
+            line,
+            first_line,
+            event_id,
+        }) => Some((line, first_line, event_id)),
+        Err(e) => panic!("not a duplicate error: {e}"),
+    }
+}
+
+#[test]
+fn spilled_duplicate_checks_report_what_the_in_memory_check_reports() {
+    let many: Vec<String> = (0..300).map(|i| format!("e{i}")).collect();
+    let many: Vec<&str> = many.iter().map(String::as_str).collect();
+    let with = |extra: &[(usize, &'static str)]| {
+        let mut ids = many.clone();
+        for &(at, id) in extra {
+            ids.insert(at, id);
+        }
+        ids
+    };
+    let cases: Vec<DuplicateCase> = vec![
+        ("no duplicates", many.clone(), None),
+        ("within memory", with(&[(3, "e1")]), Some((5, 3, "e1"))),
+        ("across runs", with(&[(200, "e10")]), Some((202, 12, "e10"))),
+        // e298 is still in memory at the end when the limit divides 300 unevenly.
+        (
+            "run and in-memory tail",
+            with(&[(299, "e5")]),
+            Some((301, 7, "e5")),
+        ),
+        (
+            "first and last line",
+            with(&[(300, "e0")]),
+            Some((302, 2, "e0")),
+        ),
+        (
+            "many: the earliest second occurrence wins",
+            with(&[(280, "e1"), (150, "e100"), (120, "e119"), (120, "e2")]),
+            Some((122, 4, "e2")),
+        ),
+    ];
+    for (name, ids, expected) in cases {
+        let bytes = file_with_ids(&ids);
+        let expected = expected.map(|(l, f, id)| (l, f, id.to_string()));
+        assert_eq!(
+            duplicate_of(&bytes, ReadOptions::default()),
+            expected,
+            "{name}: in memory"
+        );
+        for limit in [1, 2, 7, 16, 64] {
+            assert_eq!(
+                duplicate_of(&bytes, spilling(limit)),
+                expected,
+                "{name}: {limit} ids in memory"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_spilled_duplicate_ends_the_event_stream_with_its_error() {
+    let bytes = file_with_ids(&["a", "b", "c", "d", "a", "e", "f"]);
+    let mut reader = Reader::with_options(&bytes[..], spilling(2)).unwrap();
+    let items: Vec<_> = reader.by_ref().collect();
+    // "a" went to disk before its repeat, so every event passes and the end reports it.
+    assert_eq!(items.len(), 8);
+    assert!(items[..7].iter().all(Result::is_ok));
+    let e = items[7].as_ref().unwrap_err();
+    assert_eq!((e.kind(), e.line()), ("duplicate_event_id", 6), "{e}");
+    assert!(e.to_string().contains("first on line 2"), "{e}");
+    assert!(reader.next().is_none());
+
+    // The default holds these ids in memory and stops at the repeat itself.
+    let mut reader = Reader::new(&bytes[..]).unwrap();
+    let ok = reader.by_ref().take_while(Result::is_ok).count();
+    assert_eq!(ok, 4);
+
+    let unchecked = ReadOptions {
+        check_duplicate_ids: false,
+        ..spilling(2)
+    };
+    assert_eq!(duplicate_of(&bytes, unchecked), None);
+}
+
+#[test]
+fn every_vector_reads_the_same_when_ids_spill() {
+    let files = reader_test_files();
+    let outcome = |bytes: &[u8], opts: ReadOptions| match hail::summarize(bytes, opts) {
+        Ok(f) => Ok(serde_json::json!([f.summary, f.stats])),
+        Err(e) => Err((e.kind(), e.line(), e.to_string())),
+    };
+    for path in files {
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(
+            outcome(&bytes, spilling(1)),
+            outcome(&bytes, ReadOptions::default()),
+            "{}",
+            path.display()
+        );
     }
 }
