@@ -5,7 +5,7 @@ use std::fs::File;
 use std::hash::{BuildHasher, Hasher, RandomState};
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 
-/// Default number of ids held in memory before a spill (about 2.5 MiB with 20-byte ids).
+/// Default number of ids held in memory before a spill (about 4 MiB with 20-byte ids).
 pub(crate) const DEFAULT_IDS_IN_MEMORY: usize = 1 << 16;
 /// Id bytes held in memory before a spill, whatever their count: long ids spill sooner.
 const ARENA_LIMIT: usize = 4 << 20;
@@ -61,7 +61,7 @@ pub(crate) struct IdSet {
     in_memory_only: bool,
     spill_failure: Option<io::Error>,
     /// Where runs go; `None`: the system's temporary directory.
-    temp_dir: Option<std::path::PathBuf>,
+    pub(super) temp_dir: Option<std::path::PathBuf>,
 }
 
 impl IdSet {
@@ -121,7 +121,12 @@ impl IdSet {
             }
             pos = (pos + 1) & mask;
         }
-        self.table[pos] = self.entries.len() as u32;
+        // Only reachable without a temporary file: 4 billion ids held in memory.
+        let slot = match u32::try_from(self.entries.len()) {
+            Ok(slot) if slot != EMPTY => slot,
+            _ => return Err(too_many()),
+        };
+        self.table[pos] = slot;
         self.entries.push(Entry {
             fp,
             seq,
@@ -235,7 +240,7 @@ impl IdSet {
             if tail.iter().any(|r| r.level != level) {
                 break;
             }
-            self.merge_tail(FAN_IN, level + 1)?;
+            self.merge_tail(FAN_IN, level.saturating_add(1))?;
         }
         Ok(())
     }
@@ -275,6 +280,10 @@ impl IdSet {
         let found = merge(cursors, None)?;
         Ok(earliest(self.best.clone(), found))
     }
+}
+
+fn too_many() -> io::Error {
+    io::Error::other("over 4 billion event ids and no temporary file to spill them to")
 }
 
 fn table_size(limit: usize) -> usize {
@@ -563,6 +572,21 @@ mod tests {
         assert_eq!((d.seq, d.first_line), (50, 9));
         assert!(set.take_spill_failure().is_some());
         assert_eq!(set.runs(), 0);
+    }
+
+    #[test]
+    fn long_ids_spill_by_their_bytes() {
+        let ids: Vec<String> = (0..12)
+            .map(|i| format!("{i}-{}", "x".repeat(1 << 20)))
+            .collect();
+        let mut set = IdSet::new(1000);
+        assert_eq!(check(&mut set, &ids, &lines(12)), None);
+        // 4 MiB of id bytes per run, whatever the count limit.
+        assert_eq!(set.runs(), 3);
+        // Memory is empty after the third run: the repeat is found when the runs are merged.
+        assert_eq!(set.insert(&ids[5], 12, 14).unwrap(), None);
+        let d = set.finish().unwrap().unwrap();
+        assert_eq!((d.line, d.first_line), (14, 7));
     }
 
     proptest! {

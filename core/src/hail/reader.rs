@@ -641,6 +641,33 @@ mod tests {
     }
 
     #[test]
+    fn without_a_temporary_directory_the_check_warns_and_stays_exact() {
+        let ids = ["a", "b", "c", "d", "e", "c", "f"];
+        let mut text = format!("{HEADER}\n");
+        for id in ids {
+            text.push_str(&event(id, "2026-03-04T03:52:40Z"));
+            text.push('\n');
+        }
+        let opts = ReadOptions {
+            ids_in_memory: 2,
+            ..ReadOptions::default()
+        };
+        let mut r = Reader::with_options(text.as_bytes(), opts).unwrap();
+        if let Some(ids) = r.ids.as_mut() {
+            ids.temp_dir = Some("/nonexistent/hailog-spill".into());
+        }
+        let e = r.by_ref().find_map(Result::err).unwrap();
+        assert_eq!((e.kind(), e.line()), ("duplicate_event_id", 7), "{e}");
+        assert!(e.to_string().contains("first on line 4"), "{e}");
+        let kinds: Vec<_> = r
+            .warnings()
+            .iter()
+            .map(|w| (w.kind.as_str(), w.line))
+            .collect();
+        assert_eq!(kinds, [("duplicate_check_in_memory", 3)]);
+    }
+
+    #[test]
     fn a_torn_last_line_is_skipped_with_a_warning_only_when_asked() {
         let whole = event("b", "2026-03-04T03:52:41Z");
         let a = event("a", "2026-03-04T03:52:40Z");
