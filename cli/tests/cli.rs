@@ -682,7 +682,7 @@ fn a_missing_or_locked_database_is_named() {
 
     let f = fixture();
     let conn = rusqlite::Connection::open(&f.db).expect("open");
-    conn.execute_batch("BEGIN EXCLUSIVE; INSERT INTO events (event_id, session_id, ts, kind, event_type, outcome) SELECT 'lock', 'x', 0, 'note', '{}', 'ok' WHERE 0;")
+    conn.execute_batch("BEGIN EXCLUSIVE; INSERT INTO names (name) SELECT 'lock' WHERE 0;")
         .expect("hold the write lock");
     let (code, msg) = json_err(&f.db, &["--busy-timeout", "200ms", "note", "HEAD", "x"]);
     assert_eq!(code, "database_locked");

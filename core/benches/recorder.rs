@@ -51,17 +51,29 @@ fn log_hot_path(c: &mut Criterion) {
 const N: u64 = 100_000;
 
 /// Raw rusqlite: the same rows into the same table, one prepared statement, one transaction. The
-/// rows are the ones the store writes for these events: the UUID id as its 16 bytes, and no
-/// event type, usage or cost JSON (the `kind`, token and `cost_usd` columns hold all of it).
+/// rows are the ones the store writes for these events: the UUID id as its 16 bytes, the session
+/// and the repeated names as integer keys, and no event type, usage or cost JSON (the `kind`,
+/// token and `cost_usd` columns hold all of it).
 fn raw_floor(events: &[Event]) -> Duration {
     let dir = tempfile::tempdir().unwrap();
     let conn = open_file(&dir.path().join("raw.db"), &ConnectionOptions::default()).unwrap();
+    conn.execute_batch(
+        "INSERT INTO sessions (session_id, started_at, last_event_at, event_count, cost_usd) \
+         VALUES ('raw', 0, 0, 0, '0'); \
+         INSERT INTO names (name) VALUES ('llm_call'), ('ok'), ('bench-bot'), ('gpt-4o-mini'), \
+         ('openai');",
+    )
+    .unwrap();
     let rows: Vec<_> = events
         .iter()
         .map(|e| {
             (
                 *uuid::Uuid::parse_str(&e.event_id).unwrap().as_bytes(),
                 e.timestamp.timestamp_micros(),
+                e.trace_id.clone().unwrap(),
+                e.latency_ms.unwrap() as i64,
+                e.cost.as_ref().unwrap().total.unwrap().to_string(),
+                e.usage.as_ref().unwrap().input.unwrap() as i64,
             )
         })
         .collect();
@@ -70,14 +82,14 @@ fn raw_floor(events: &[Event]) -> Duration {
     {
         let mut stmt = conn
             .prepare(
-                "INSERT INTO events (event_id, session_id, ts, kind, outcome, trace_id, agent, \
-                 model, provider, latency_ms, cost_usd, input_tokens, output_tokens) \
-                 VALUES (?1, 'raw', ?2, 'llm_call', 'ok', 't', 'bench-bot', 'gpt-4o-mini', \
-                 'openai', 300, '0.00015', 1200, 300)",
+                "INSERT INTO event_rows (event_id, skey, ts, kind, outcome, agent, model, \
+                 provider, trace_id, latency_ms, cost_usd, input_tokens, output_tokens) \
+                 VALUES (?1, 1, ?2, 1, 2, 3, 4, 5, ?3, ?4, ?5, ?6, 300)",
             )
             .unwrap();
         for r in &rows {
-            stmt.execute(rusqlite::params![r.0, r.1]).unwrap();
+            stmt.execute(rusqlite::params![r.0, r.1, r.2, r.3, r.4, r.5])
+                .unwrap();
         }
     }
     conn.execute_batch("COMMIT").unwrap();

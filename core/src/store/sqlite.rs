@@ -126,13 +126,182 @@ pub struct BatchOutcome {
 pub struct SqliteStore {
     conn: Connection,
     scratch: Box<RowScratch>,
+    names: Box<NameIds>,
 }
 
-const INSERT_EVENT: &str = "INSERT OR IGNORE INTO events (event_id, session_id, ts, kind, \
-    event_type, outcome, trace_id, task_id, agent, model, provider, tool, request_id, error, \
-    latency_ms, duration_ms, cost_usd, input_tokens, output_tokens, usage, cost, op, content, \
-    attributes, extra) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, \
-    ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)";
+/// The columns of `event_rows` an insert fills, in parameter order.
+const EVENT_ROW_COLUMNS: [&str; 25] = [
+    "event_id",
+    "skey",
+    "ts",
+    "kind",
+    "outcome",
+    "agent",
+    "model",
+    "provider",
+    "tool",
+    "trace_id",
+    "task_id",
+    "request_id",
+    "error",
+    "latency_ms",
+    "duration_ms",
+    "cost_usd",
+    "input_tokens",
+    "output_tokens",
+    "event_type",
+    "usage",
+    "cost",
+    "op",
+    "content",
+    "attributes",
+    "extra",
+];
+
+/// Rows per multi-row insert. One statement per row spends a good part of its time starting
+/// and finishing the statement; a statement of many rows pays that once.
+const GROUP: usize = 32;
+
+/// `INSERT OR IGNORE` of `rows` event rows in one statement.
+fn insert_sql(rows: usize) -> String {
+    let n = EVENT_ROW_COLUMNS.len();
+    let mut sql = format!(
+        "INSERT OR IGNORE INTO event_rows ({}) VALUES ",
+        EVENT_ROW_COLUMNS.join(", ")
+    );
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..n {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('?');
+            sql.push_str(&(r * n + c + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+fn insert_one_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| insert_sql(1))
+}
+
+fn insert_group_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| insert_sql(GROUP))
+}
+
+/// An insert statement with what each of its parameters is bound to: SQLite keeps bindings
+/// from one execution to the next, so a parameter that stays NULL (most of a row's columns)
+/// is bound once, not once per row.
+struct Insert<'c> {
+    stmt: rusqlite::CachedStatement<'c>,
+    null: Vec<bool>,
+}
+
+impl<'c> Insert<'c> {
+    fn new(conn: &'c Connection, sql: &str) -> rusqlite::Result<Self> {
+        let mut stmt = conn.prepare_cached(sql)?;
+        stmt.clear_bindings();
+        let null = vec![true; stmt.parameter_count()];
+        Ok(Insert { stmt, null })
+    }
+
+    fn bind<T: ToSql>(&mut self, index: usize, value: Option<T>) -> rusqlite::Result<()> {
+        match value {
+            Some(v) => {
+                self.null[index - 1] = false;
+                self.stmt.raw_bind_parameter(index, v)
+            }
+            None if self.null[index - 1] => Ok(()),
+            None => {
+                self.null[index - 1] = true;
+                self.stmt.raw_bind_parameter(index, rusqlite::types::Null)
+            }
+        }
+    }
+}
+
+/// The columns of a row that hold an id from `names`.
+#[derive(Clone, Copy)]
+enum NameColumn {
+    Kind,
+    Outcome,
+    Agent,
+    Model,
+    Provider,
+    Tool,
+}
+
+/// The integer ids of `names`, cached for the writer's connection. A name's id never changes
+/// once committed (names are only ever added), so the cache stays right across batches and
+/// other processes; ids added by a transaction that rolls back are forgotten.
+#[derive(Default)]
+struct NameIds {
+    ids: HashMap<String, i64>,
+    /// Names this transaction added to the table.
+    added: Vec<String>,
+    /// The last name looked up per column: consecutive events mostly repeat them.
+    last: [(String, i64); 6],
+}
+
+impl NameIds {
+    fn id(&mut self, conn: &Connection, column: NameColumn, name: &str) -> rusqlite::Result<i64> {
+        let last = &mut self.last[column as usize];
+        if last.1 != 0 && last.0 == name {
+            return Ok(last.1);
+        }
+        let id = match self.ids.get(name) {
+            Some(&id) => id,
+            None => {
+                let found: Option<i64> = conn
+                    .prepare_cached("SELECT id FROM names WHERE name = ?1")?
+                    .query_row([name], |r| r.get(0))
+                    .optional()?;
+                let id = match found {
+                    Some(id) => id,
+                    None => {
+                        conn.prepare_cached("INSERT INTO names (name) VALUES (?1)")?
+                            .execute([name])?;
+                        self.added.push(name.to_owned());
+                        conn.last_insert_rowid()
+                    }
+                };
+                self.ids.insert(name.to_owned(), id);
+                id
+            }
+        };
+        let last = &mut self.last[column as usize];
+        last.0.clear();
+        last.0.push_str(name);
+        last.1 = id;
+        Ok(id)
+    }
+
+    fn opt_id(
+        &mut self,
+        conn: &Connection,
+        column: NameColumn,
+        name: Option<&String>,
+    ) -> rusqlite::Result<Option<i64>> {
+        name.map(|n| self.id(conn, column, n)).transpose()
+    }
+
+    /// The transaction committed: what it added is now stored for good.
+    fn committed(&mut self) {
+        self.added.clear();
+    }
+
+    /// The transaction rolled back: the names it added are not in the table.
+    fn rolled_back(&mut self) {
+        for name in self.added.drain(..) {
+            self.ids.remove(&name);
+        }
+        self.last = Default::default();
+    }
+}
 
 const SESSION_COLUMNS: &str =
     "session_id, agent, name, repo, started_at, last_event_at, ended_at, event_count, cost_usd";
@@ -153,6 +322,7 @@ pub(crate) fn from_micros(v: i64) -> DateTime<Utc> {
 /// not allocate per event; the last event type's JSON is kept, as consecutive events share it.
 #[derive(Default)]
 struct RowScratch {
+    cost_usd: String,
     event_type: Option<EventType>,
     event_type_json: Vec<u8>,
     usage: Vec<u8>,
@@ -254,12 +424,52 @@ pub(crate) fn usage_from_columns(
     }
 }
 
-fn insert_event(
-    stmt: &mut rusqlite::CachedStatement<'_>,
+/// Binds the row of `ev` to the parameters of `insert` that start after `base`.
+fn bind_event(
+    conn: &Connection,
+    insert: &mut Insert<'_>,
+    base: usize,
     scratch: &mut RowScratch,
+    names: &mut NameIds,
+    skey: i64,
     ev: &Event,
-) -> rusqlite::Result<usize> {
+) -> rusqlite::Result<()> {
     let usage = ev.usage.as_ref();
+    let packed = packed_uuid(&ev.event_id);
+    match &packed {
+        Some(bytes) => insert.bind(base + 1, Some(bytes))?,
+        None => insert.bind(base + 1, Some(&ev.event_id))?,
+    }
+    insert.bind(base + 2, Some(skey))?;
+    insert.bind(base + 3, Some(micros(ev.timestamp)))?;
+    let kind = names.id(conn, NameColumn::Kind, ev.event_type.kind_name())?;
+    insert.bind(base + 4, Some(kind))?;
+    let outcome = names.id(conn, NameColumn::Outcome, ev.outcome.as_str())?;
+    insert.bind(base + 5, Some(outcome))?;
+    let agent = names.opt_id(conn, NameColumn::Agent, ev.agent.as_ref())?;
+    insert.bind(base + 6, agent)?;
+    let model = names.opt_id(conn, NameColumn::Model, ev.model.as_ref())?;
+    insert.bind(base + 7, model)?;
+    let provider = names.opt_id(conn, NameColumn::Provider, ev.provider.as_ref())?;
+    insert.bind(base + 8, provider)?;
+    let tool = names.opt_id(conn, NameColumn::Tool, ev.tool.as_ref())?;
+    insert.bind(base + 9, tool)?;
+    insert.bind(base + 10, ev.trace_id.as_ref())?;
+    insert.bind(base + 11, ev.task_id.as_ref())?;
+    insert.bind(base + 12, ev.request_id.as_ref())?;
+    insert.bind(base + 13, ev.error.as_ref())?;
+    insert.bind(base + 14, ev.latency_ms.map(|v| v as i64))?;
+    insert.bind(base + 15, ev.duration_ms.map(|v| v as i64))?;
+    let cost_usd = usd(ev.cost.as_ref()).map(|d| decimal_text(&d, &mut scratch.cost_usd));
+    insert.bind(base + 16, cost_usd)?;
+    insert.bind(
+        base + 17,
+        usage.and_then(Usage::input_total).map(|v| v as i64),
+    )?;
+    insert.bind(
+        base + 18,
+        usage.and_then(Usage::output_total).map(|v| v as i64),
+    )?;
     // A custom event type is all in the `kind` column; only the others need their JSON.
     let event_type = match ev.event_type {
         EventType::Custom { .. } => None,
@@ -275,45 +485,54 @@ fn insert_event(
             )
         }
     };
-    let packed = packed_uuid(&ev.event_id);
-    let id: &dyn ToSql = match &packed {
-        Some(bytes) => bytes,
-        None => &ev.event_id,
+    insert.bind(base + 19, event_type)?;
+    let usage_json = opt_json_into(&mut scratch.usage, usage.filter(|u| !usage_is_plain(u)))?;
+    insert.bind(base + 20, usage_json)?;
+    let cost_json = opt_json_into(
+        &mut scratch.cost,
+        ev.cost.as_ref().filter(|c| !cost_is_plain(c)),
+    )?;
+    insert.bind(base + 21, cost_json)?;
+    insert.bind(base + 22, opt_json_into(&mut scratch.op, ev.op.as_ref())?)?;
+    let content = if ev.content.is_empty() {
+        None
+    } else {
+        Some(to_json(&ev.content)?)
     };
-    stmt.execute(params![
-        id,
-        ev.session_id,
-        micros(ev.timestamp),
-        ev.event_type.kind_name(),
-        event_type,
-        ev.outcome.as_str(),
-        ev.trace_id,
-        ev.task_id,
-        ev.agent,
-        ev.model,
-        ev.provider,
-        ev.tool,
-        ev.request_id,
-        ev.error,
-        ev.latency_ms.map(|v| v as i64),
-        ev.duration_ms.map(|v| v as i64),
-        usd(ev.cost.as_ref()).map(|d| d.to_string()),
-        usage.and_then(Usage::input_total).map(|v| v as i64),
-        usage.and_then(Usage::output_total).map(|v| v as i64),
-        opt_json_into(&mut scratch.usage, usage.filter(|u| !usage_is_plain(u)))?,
-        opt_json_into(
-            &mut scratch.cost,
-            ev.cost.as_ref().filter(|c| !cost_is_plain(c))
-        )?,
-        opt_json_into(&mut scratch.op, ev.op.as_ref())?,
-        if ev.content.is_empty() {
-            None
-        } else {
-            Some(to_json(&ev.content)?)
-        },
-        json_map(&ev.attributes)?,
-        json_map(&ev.extra)?,
-    ])
+    insert.bind(base + 23, content)?;
+    insert.bind(base + 24, json_map(&ev.attributes)?)?;
+    insert.bind(base + 25, json_map(&ev.extra)?)
+}
+
+/// `d` as `Decimal::to_string` writes it (sign, digits, the point at its scale, trailing zeros
+/// kept), written into `buf` without going through the formatter when the digits fit a u64.
+fn decimal_text<'b>(d: &Decimal, buf: &'b mut String) -> &'b str {
+    buf.clear();
+    let mantissa = d.mantissa();
+    let Ok(digits) = u64::try_from(mantissa.unsigned_abs()) else {
+        use std::fmt::Write;
+        let _ = write!(buf, "{d}");
+        return buf;
+    };
+    if mantissa < 0 {
+        buf.push('-');
+    }
+    let mut itoa = itoa::Buffer::new();
+    let text = itoa.format(digits);
+    let scale = d.scale() as usize;
+    if scale == 0 {
+        buf.push_str(text);
+    } else if text.len() > scale {
+        let (int, frac) = text.split_at(text.len() - scale);
+        buf.push_str(int);
+        buf.push('.');
+        buf.push_str(frac);
+    } else {
+        buf.push_str("0.");
+        buf.extend(std::iter::repeat_n('0', scale - text.len()));
+        buf.push_str(text);
+    }
+    buf
 }
 
 fn json_map(map: &serde_json::Map<String, serde_json::Value>) -> rusqlite::Result<Option<String>> {
@@ -466,6 +685,7 @@ impl SqliteStore {
         SqliteStore {
             conn,
             scratch: Box::default(),
+            names: Box::default(),
         }
     }
 
@@ -479,8 +699,16 @@ impl SqliteStore {
     pub fn write_batch(&mut self, events: &[Event]) -> Result<BatchOutcome, StorageError> {
         let mut pause = std::time::Duration::from_millis(1);
         let mut attempts = 0u32;
+        // Rows go in groups until a group finds an id already stored; the batch is then
+        // written again a row at a time, which tells which rows were new.
+        let mut grouped = true;
         loop {
-            match self.try_write(events) {
+            let result = self.try_write(events, grouped);
+            match &result {
+                Ok(Some(_)) => self.names.committed(),
+                _ => self.names.rolled_back(),
+            }
+            match result {
                 Err(e) if is_busy(&e) && attempts < 1000 => {
                     attempts += 1;
                     std::thread::sleep(pause);
@@ -492,46 +720,78 @@ impl SqliteStore {
                         source,
                     });
                 }
-                Ok(outcome) => return Ok(outcome),
+                Ok(None) => grouped = false,
+                Ok(Some(outcome)) => return Ok(outcome),
             }
         }
     }
 
-    fn try_write(&mut self, events: &[Event]) -> rusqlite::Result<BatchOutcome> {
+    /// One attempt at a batch. `Ok(None)` when `grouped` and a group held an event already
+    /// stored: the transaction is rolled back, as the group cannot tell which one it was.
+    fn try_write(
+        &mut self,
+        events: &[Event],
+        grouped: bool,
+    ) -> rusqlite::Result<Option<BatchOutcome>> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut inserted = Vec::with_capacity(events.len());
         // Sessions in first-touch order, so the write-back order is deterministic.
-        let mut touched: Vec<(SessionRow, Fresh, SessionSummary)> = Vec::new();
+        let mut touched: Vec<Touched> = Vec::new();
         let mut index: HashMap<&str, usize> = HashMap::new();
         let mut spend: Vec<(String, i32, Decimal)> = Vec::new();
+        let mut slots: Vec<usize> = Vec::with_capacity(GROUP);
         {
-            let mut stmt = tx.prepare_cached(INSERT_EVENT)?;
-            for ev in events {
-                let stored = insert_event(&mut stmt, &mut self.scratch, ev)? == 1;
-                inserted.push(stored);
+            let mut session_of = |ev| session_slot(&tx, &mut touched, &mut index, ev);
+            let groups = if grouped { events.len() / GROUP } else { 0 };
+            let (head, tail) = events.split_at(groups * GROUP);
+            let mut slot_list: Vec<usize> = Vec::with_capacity(events.len());
+            if !head.is_empty() {
+                let mut insert = Insert::new(&tx, insert_group_sql())?;
+                let n = EVENT_ROW_COLUMNS.len();
+                for group in head.chunks_exact(GROUP) {
+                    slots.clear();
+                    for (k, ev) in group.iter().enumerate() {
+                        let (slot, skey) = session_of(ev)?;
+                        slots.push(slot);
+                        let names = &mut self.names;
+                        bind_event(&tx, &mut insert, k * n, &mut self.scratch, names, skey, ev)?;
+                    }
+                    if insert.stmt.raw_execute()? != GROUP {
+                        return Ok(None);
+                    }
+                    slot_list.extend_from_slice(&slots);
+                    inserted.extend(std::iter::repeat_n(true, GROUP));
+                }
+            }
+            if !tail.is_empty() {
+                let mut insert = Insert::new(&tx, insert_one_sql())?;
+                for ev in tail {
+                    let (slot, skey) = session_of(ev)?;
+                    bind_event(
+                        &tx,
+                        &mut insert,
+                        0,
+                        &mut self.scratch,
+                        &mut self.names,
+                        skey,
+                        ev,
+                    )?;
+                    inserted.push(insert.stmt.raw_execute()? == 1);
+                    slot_list.push(slot);
+                }
+            }
+            for ((ev, &slot), &stored) in events.iter().zip(&slot_list).zip(&inserted) {
                 if !stored {
                     continue;
                 }
-                let slot = match index.get(ev.session_id.as_str()) {
-                    Some(&i) => i,
-                    None => {
-                        let row = read_session(&tx, &ev.session_id)?
-                            .unwrap_or_else(|| SessionRow::new(&ev.session_id, ev.timestamp));
-                        let summary = read_summary(&tx, &ev.session_id)?
-                            .unwrap_or_else(|| SessionSummary::new(&ev.session_id));
-                        touched.push((row, Fresh::default(), summary));
-                        index.insert(&ev.session_id, touched.len() - 1);
-                        touched.len() - 1
-                    }
-                };
-                let (row, fresh, summary) = &mut touched[slot];
-                row.apply(ev, fresh);
-                summary.fold(ev);
+                let t = &mut touched[slot];
+                t.row.apply(ev, &mut t.fresh);
+                t.summary.fold(ev);
                 if let (Some(total), Some(agent)) = (
                     usd(ev.cost.as_ref()),
-                    ev.agent.as_ref().or(row.agent.as_ref()),
+                    ev.agent.as_ref().or(t.row.agent.as_ref()),
                 ) {
                     // Formatting the day is costly: compare day numbers, format once per entry.
                     let day = ev.timestamp.num_days_from_ce();
@@ -545,9 +805,9 @@ impl SqliteStore {
                 }
             }
         }
-        for (row, fresh, summary) in &mut touched {
-            summary.settle();
-            write_session(&tx, row, fresh, summary)?;
+        for t in &mut touched {
+            t.summary.settle();
+            t.write(&tx)?;
         }
         let spend = spend.into_iter().map(|(agent, day, total)| {
             let day = ev_day(day);
@@ -572,11 +832,15 @@ impl SqliteStore {
             agent_days.push((agent, day, total));
         }
         tx.commit()?;
-        Ok(BatchOutcome {
+        Ok(Some(BatchOutcome {
             inserted,
-            sessions: touched.into_iter().map(|(row, ..)| row).collect(),
+            sessions: touched
+                .into_iter()
+                .filter(|t| t.row.event_count > 0)
+                .map(|t| t.row)
+                .collect(),
             agent_days,
-        })
+        }))
     }
 
     /// Reads one session's stored row.
@@ -607,41 +871,107 @@ pub(crate) fn read_summary(
     parse_json("sessions.summary", text.flatten())
 }
 
-fn write_session(
+/// The position in `touched` of the session of `ev`, loading it at its first event, and its key.
+fn session_slot<'e>(
     conn: &Connection,
-    row: &SessionRow,
-    fresh: &Fresh,
-    summary: &SessionSummary,
-) -> rusqlite::Result<()> {
-    conn.prepare_cached(&format!(
-        "INSERT OR REPLACE INTO sessions ({SESSION_COLUMNS}, summary) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
-    ))?
-    .execute(params![
-        row.session_id,
-        row.agent,
-        row.name,
-        row.repo,
-        micros(row.started_at),
-        micros(row.last_event_at),
-        row.ended_at.map(micros),
-        row.event_count as i64,
-        row.cost_usd.to_string(),
-        to_json(summary)?,
-    ])?;
-    for tag in &fresh.tags {
-        conn.prepare_cached(
-            "INSERT OR IGNORE INTO session_tags (tag, session_id) VALUES (?1, ?2)",
-        )?
-        .execute(params![tag, row.session_id])?;
+    touched: &mut Vec<Touched>,
+    index: &mut HashMap<&'e str, usize>,
+    ev: &'e Event,
+) -> rusqlite::Result<(usize, i64)> {
+    if let Some(&i) = index.get(ev.session_id.as_str()) {
+        return Ok((i, touched[i].skey));
     }
-    for model in &fresh.models {
+    let t = Touched::load(conn, &ev.session_id, ev.timestamp)?;
+    let skey = t.skey;
+    touched.push(t);
+    index.insert(ev.session_id.as_str(), touched.len() - 1);
+    Ok((touched.len() - 1, skey))
+}
+
+/// A session a batch writes to: its integer key and its stored row and summary, which the
+/// batch's events are folded into and written back at the end of the transaction.
+struct Touched {
+    skey: i64,
+    row: SessionRow,
+    fresh: Fresh,
+    summary: SessionSummary,
+    /// The row was created by this batch (and is removed again if no event of the batch was
+    /// stored in it, as when every event was a duplicate logged under another session id).
+    created: bool,
+}
+
+impl Touched {
+    fn load(conn: &Connection, id: &str, ts: DateTime<Utc>) -> rusqlite::Result<Touched> {
+        let skey: Option<i64> = conn
+            .prepare_cached("SELECT skey FROM sessions WHERE session_id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?;
+        if let Some(skey) = skey
+            && let Some(row) = read_session(conn, id)?
+        {
+            let summary = read_summary(conn, id)?.unwrap_or_else(|| SessionSummary::new(id));
+            return Ok(Touched {
+                skey,
+                row,
+                fresh: Fresh::default(),
+                summary,
+                created: false,
+            });
+        }
         conn.prepare_cached(
-            "INSERT OR IGNORE INTO session_models (model, session_id) VALUES (?1, ?2)",
+            "INSERT INTO sessions (session_id, started_at, last_event_at, event_count, cost_usd) \
+             VALUES (?1, ?2, ?2, 0, '0')",
         )?
-        .execute(params![model, row.session_id])?;
+        .execute(params![id, micros(ts)])?;
+        Ok(Touched {
+            skey: conn.last_insert_rowid(),
+            row: SessionRow::new(id, ts),
+            fresh: Fresh::default(),
+            summary: SessionSummary::new(id),
+            created: true,
+        })
     }
-    Ok(())
+
+    fn write(&self, conn: &Connection) -> rusqlite::Result<()> {
+        let row = &self.row;
+        if row.event_count == 0 {
+            if self.created {
+                conn.prepare_cached("DELETE FROM sessions WHERE skey = ?1")?
+                    .execute([self.skey])?;
+            }
+            return Ok(());
+        }
+        conn.prepare_cached(
+            "UPDATE sessions SET agent = ?2, name = ?3, repo = ?4, started_at = ?5, \
+             last_event_at = ?6, ended_at = ?7, event_count = ?8, cost_usd = ?9, summary = ?10 \
+             WHERE skey = ?1",
+        )?
+        .execute(params![
+            self.skey,
+            row.agent,
+            row.name,
+            row.repo,
+            micros(row.started_at),
+            micros(row.last_event_at),
+            row.ended_at.map(micros),
+            row.event_count as i64,
+            row.cost_usd.to_string(),
+            to_json(&self.summary)?,
+        ])?;
+        for tag in &self.fresh.tags {
+            conn.prepare_cached(
+                "INSERT OR IGNORE INTO session_tags (tag, session_id) VALUES (?1, ?2)",
+            )?
+            .execute(params![tag, row.session_id])?;
+        }
+        for model in &self.fresh.models {
+            conn.prepare_cached(
+                "INSERT OR IGNORE INTO session_models (model, session_id) VALUES (?1, ?2)",
+            )?
+            .execute(params![model, row.session_id])?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -777,5 +1107,103 @@ mod tests {
         late.timestamp = from_micros(2_000_000);
         store.write_batch(&[late]).unwrap();
         assert_eq!(store.session("s").unwrap().unwrap().ended_at, None);
+    }
+
+    #[test]
+    fn grouped_rows_fall_back_to_single_rows_when_an_id_is_already_stored() {
+        let mut store = SqliteStore::new(open_memory().unwrap());
+        let events: Vec<Event> = (0..(3 * GROUP + 5))
+            .map(|i| llm(&format!("s{}", i % 3), "0.001"))
+            .collect();
+        // One id of the second group is stored already, and one id repeats inside the batch.
+        let early = events[GROUP + 7].clone();
+        assert_eq!(store.write_batch(&[early]).unwrap().inserted, vec![true]);
+        let mut batch = events.clone();
+        batch.push(events[2].clone());
+        let out = store.write_batch(&batch).unwrap();
+        let mut expected = vec![true; batch.len()];
+        expected[GROUP + 7] = false;
+        *expected.last_mut().unwrap() = false;
+        assert_eq!(out.inserted, expected);
+        let total: u64 = (0..3)
+            .map(|s| {
+                store
+                    .session(&format!("s{s}"))
+                    .unwrap()
+                    .unwrap()
+                    .event_count
+            })
+            .sum();
+        assert_eq!(total, events.len() as u64);
+        let stored: i64 = store
+            .connection()
+            .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(stored, events.len() as i64);
+        // Everything again: all duplicates, nothing counted twice.
+        let again = store.write_batch(&events).unwrap();
+        assert!(again.inserted.iter().all(|i| !i));
+        let cost = store.session("s0").unwrap().unwrap().cost_usd;
+        assert_eq!(
+            cost,
+            Decimal::from_str("0.001").unwrap() * Decimal::from(34)
+        );
+    }
+
+    #[test]
+    fn a_duplicate_under_another_session_id_leaves_no_empty_session() {
+        let mut store = SqliteStore::new(open_memory().unwrap());
+        let ev = llm("a", "0.1");
+        store.write_batch(std::slice::from_ref(&ev)).unwrap();
+        let mut moved = ev.clone();
+        moved.session_id = "b".into();
+        let out = store.write_batch(&[moved]).unwrap();
+        assert_eq!(out.inserted, vec![false]);
+        assert!(out.sessions.is_empty());
+        assert_eq!(store.session("b").unwrap(), None);
+        assert_eq!(store.session("a").unwrap().unwrap().event_count, 1);
+    }
+
+    #[test]
+    fn names_added_by_a_rolled_back_batch_are_added_again() {
+        let mut store = SqliteStore::new(open_memory().unwrap());
+        let mut ev = llm("s", "0.1");
+        ev.model = Some("model-new".into());
+        // A batch that fails after its rows (and so the new model name) were inserted: the
+        // agent's stored daily spend, read last, is unreadable.
+        store.write_batch(&[llm("s", "0.1")]).unwrap();
+        let spend = |store: &SqliteStore, v: &str| {
+            store
+                .connection()
+                .execute("UPDATE agent_day_spend SET cost_usd = ?1", [v])
+                .unwrap()
+        };
+        assert_eq!(spend(&store, "x"), 1);
+        assert!(store.write_batch(std::slice::from_ref(&ev)).is_err());
+        assert!(store.names.ids.contains_key("gpt-4o"));
+        assert!(!store.names.ids.contains_key("model-new"));
+        spend(&store, "0.1");
+        store.write_batch(std::slice::from_ref(&ev)).unwrap();
+        let model: String = store
+            .connection()
+            .query_row(
+                "SELECT model FROM events WHERE event_id = ?1",
+                [packed_uuid(&ev.event_id).unwrap()],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(model, "model-new");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn decimal_text_is_to_string(m in proptest::num::i128::ANY, scale in 0u32..=28) {
+            let m = m % 79_228_162_514_264_337_593_543_950_335i128;
+            let d = Decimal::from_i128_with_scale(m, scale);
+            let mut buf = String::new();
+            proptest::prop_assert_eq!(decimal_text(&d, &mut buf), d.to_string());
+            let small = Decimal::new((m % 1_000_000_000) as i64, scale);
+            proptest::prop_assert_eq!(decimal_text(&small, &mut buf), small.to_string());
+        }
     }
 }
