@@ -62,14 +62,20 @@ impl QuickCall {
     }
 
     fn usage_value(&self) -> Option<Usage> {
-        self.usage.map(|counts| {
-            let mut u = Usage::default();
-            for (name, count) in Usage::COUNT_FIELDS.iter().zip(counts) {
-                if let Some(slot) = u.count_mut(name) {
-                    *slot = count;
-                }
-            }
-            u
+        // Field by field in the order of `Usage::COUNT_FIELDS` (a test holds the two together):
+        // matching the names would cost the writer more than the rest of building the event.
+        self.usage.map(|c| Usage {
+            input: c[0],
+            cache_read: c[1],
+            cache_write_5m: c[2],
+            cache_write_1h: c[3],
+            output: c[4],
+            reasoning: c[5],
+            input_audio: c[6],
+            input_image: c[7],
+            output_audio: c[8],
+            web_search_requests: c[9],
+            ..Usage::default()
         })
     }
 
@@ -189,6 +195,21 @@ mod tests {
             r#"{{"format": "hailog-prices/1", "version": "t", "models": [{json_models}]}}"#
         ))
         .unwrap()
+    }
+
+    #[test]
+    fn token_counts_land_in_the_buckets_named_by_count_fields() {
+        let mut call = QuickCall::new(Arc::from("s"));
+        let counts: [Option<u64>; 10] = std::array::from_fn(|i| Some(i as u64 + 1));
+        call.usage = Some(counts);
+        let mut usage = call.usage_value().expect("usage was given");
+        for (i, name) in Usage::COUNT_FIELDS.iter().enumerate() {
+            assert_eq!(
+                usage.count_mut(name).copied(),
+                Some(Some(i as u64 + 1)),
+                "{name}"
+            );
+        }
     }
 
     #[test]
