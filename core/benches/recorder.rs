@@ -59,7 +59,9 @@ fn raw_floor(events: &[Event]) -> Duration {
     let conn = open_file(&dir.path().join("raw.db"), &ConnectionOptions::default()).unwrap();
     conn.execute_batch(
         "INSERT INTO sessions (session_id, started_at, last_event_at, event_count, cost_usd) \
-         VALUES ('raw', 0, 0, 0, '0'); \
+         VALUES ('s0', 0, 0, 0, '0'), ('s1', 0, 0, 0, '0'), ('s2', 0, 0, 0, '0'), \
+         ('s3', 0, 0, 0, '0'), ('s4', 0, 0, 0, '0'), ('s5', 0, 0, 0, '0'), ('s6', 0, 0, 0, '0'), \
+         ('s7', 0, 0, 0, '0'); \
          INSERT INTO names (name) VALUES ('llm_call'), ('ok'), ('bench-bot'), ('gpt-4o-mini'), \
          ('openai');",
     )
@@ -69,6 +71,8 @@ fn raw_floor(events: &[Event]) -> Duration {
         .map(|e| {
             (
                 *uuid::Uuid::parse_str(&e.event_id).unwrap().as_bytes(),
+                // Sessions s0..s7 got keys 1..8 above.
+                e.session_id[1..].parse::<i64>().unwrap() + 1,
                 e.timestamp.timestamp_micros(),
                 e.trace_id.clone().unwrap(),
                 e.latency_ms.unwrap() as i64,
@@ -84,11 +88,11 @@ fn raw_floor(events: &[Event]) -> Duration {
             .prepare(
                 "INSERT INTO event_rows (event_id, skey, ts, kind, outcome, agent, model, \
                  provider, trace_id, latency_ms, cost_usd, input_tokens, output_tokens) \
-                 VALUES (?1, 1, ?2, 1, 2, 3, 4, 5, ?3, ?4, ?5, ?6, 300)",
+                 VALUES (?1, ?2, ?3, 1, 2, 3, 4, 5, ?4, ?5, ?6, ?7, 300)",
             )
             .unwrap();
         for r in &rows {
-            stmt.execute(rusqlite::params![r.0, r.1, r.2, r.3, r.4, r.5])
+            stmt.execute(rusqlite::params![r.0, r.1, r.2, r.3, r.4, r.5, r.6])
                 .unwrap();
         }
     }
@@ -119,7 +123,7 @@ fn ingest(c: &mut Criterion) {
     });
     group.bench_function("raw rusqlite floor, same rows, one transaction", |b| {
         b.iter_custom(|iters| {
-            let events: Vec<Event> = (0..N).map(|i| event("raw", i)).collect();
+            let events: Vec<Event> = (0..N).map(|i| event(&format!("s{}", i % 8), i)).collect();
             (0..iters).map(|_| raw_floor(&events)).sum()
         })
     });

@@ -390,20 +390,74 @@ fn stored_id(r: &Row<'_>, i: usize) -> rusqlite::Result<String> {
 }
 
 /// Usage whose only counts are `input` and `output`: the `input_tokens` and `output_tokens`
-/// columns then hold all of it, so no JSON is stored.
+/// columns then hold all of it, so no JSON is stored. (Every field is named, so a field added
+/// to `Usage` must be considered here.)
 fn usage_is_plain(u: &Usage) -> bool {
-    (u.input.is_some() || u.output.is_some())
-        && *u
-            == Usage {
-                input: u.input,
-                output: u.output,
-                ..Usage::default()
-            }
+    let Usage {
+        input,
+        cache_read,
+        cache_write_5m,
+        cache_write_1h,
+        output,
+        reasoning,
+        input_audio,
+        input_image,
+        output_audio,
+        web_search_requests,
+        model,
+        provider,
+        response_id,
+        finish_reason,
+        reported_cost,
+        outcome,
+        error,
+        partial,
+        anomalies,
+        raw,
+    } = u;
+    (input.is_some() || output.is_some())
+        && [
+            cache_read,
+            cache_write_5m,
+            cache_write_1h,
+            reasoning,
+            input_audio,
+            input_image,
+            output_audio,
+            web_search_requests,
+        ]
+        .iter()
+        .all(|c| c.is_none())
+        && [model, provider, response_id, finish_reason]
+            .iter()
+            .all(|t| t.is_none())
+        && reported_cost.is_none()
+        && *outcome == Outcome::default()
+        && error.is_none()
+        && !partial
+        && anomalies.is_empty()
+        && raw.is_none()
 }
 
-/// A reported USD total with nothing else: the `cost_usd` column holds all of it.
+/// A reported USD total with nothing else: the `cost_usd` column holds all of it. (Every field
+/// is named, so a field added to `Cost` must be considered here.)
 fn cost_is_plain(c: &Cost) -> bool {
-    c.total.is_some_and(|t| *c == Cost::reported(t))
+    let Cost {
+        total,
+        currency,
+        breakdown,
+        provenance,
+        table_version,
+        model,
+        rules,
+    } = c;
+    total.is_some()
+        && currency.as_str() == "USD"
+        && breakdown.is_empty()
+        && *provenance == crate::pricing::Provenance::Reported
+        && table_version.is_none()
+        && model.is_none()
+        && rules.is_empty()
 }
 
 /// The usage of a row: its JSON, or (when the row was stored without it) the two token
@@ -1193,6 +1247,62 @@ mod tests {
             )
             .unwrap();
         assert_eq!(model, "model-new");
+    }
+
+    #[test]
+    fn plain_usage_and_cost_are_exactly_the_ones_the_columns_hold() {
+        let base = Usage {
+            input: Some(10),
+            output: Some(5),
+            ..Usage::default()
+        };
+        let reference = |u: &Usage| {
+            (u.input.is_some() || u.output.is_some())
+                && *u
+                    == Usage {
+                        input: u.input,
+                        output: u.output,
+                        ..Usage::default()
+                    }
+        };
+        let mut variants = vec![base.clone(), Usage::default()];
+        let edits: Vec<fn(&mut Usage)> = vec![
+            |u| u.cache_read = Some(1),
+            |u| u.cache_write_5m = Some(1),
+            |u| u.cache_write_1h = Some(1),
+            |u| u.reasoning = Some(1),
+            |u| u.input_audio = Some(1),
+            |u| u.input_image = Some(1),
+            |u| u.output_audio = Some(1),
+            |u| u.web_search_requests = Some(1),
+            |u| u.model = Some("m".into()),
+            |u| u.provider = Some("p".into()),
+            |u| u.response_id = Some("r".into()),
+            |u| u.finish_reason = Some("stop".into()),
+            |u| u.reported_cost = Some(Decimal::ONE),
+            |u| u.outcome = Outcome::Failed,
+            |u| u.partial = true,
+            |u| u.raw = Some(serde_json::json!({})),
+            |u| u.input = None,
+            |u| u.output = None,
+        ];
+        for edit in edits {
+            let mut u = base.clone();
+            edit(&mut u);
+            variants.push(u);
+        }
+        for u in &variants {
+            assert_eq!(usage_is_plain(u), reference(u), "{u:?}");
+        }
+        let reported = Cost::reported(Decimal::ONE);
+        assert!(cost_is_plain(&reported));
+        let mut computed = reported.clone();
+        computed.provenance = crate::pricing::Provenance::Computed;
+        let mut euro = reported.clone();
+        euro.currency = crate::pricing::SharedStr::from_static("EUR");
+        for c in [computed, euro, Cost::unpriced()] {
+            assert!(!cost_is_plain(&c), "{c:?}");
+        }
     }
 
     proptest::proptest! {
