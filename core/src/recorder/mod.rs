@@ -608,7 +608,8 @@ impl Recorder {
     /// Logs one LLM call from its compact record. Only the checks that can reject it run here
     /// (the same errors [`Recorder::log`] gives); the writer builds the event and prices it.
     /// When a budget limit applies to the session or its agent the call takes the path of
-    /// [`Recorder::log`] instead, so the limit is judged with its cost before this returns.
+    /// [`Recorder::log`] instead, so the limit is judged with its cost before this returns; so
+    /// does a call that finds the queue half full, see below.
     /// Returns `false` when the queue was full under [`FullQueue::Drop`].
     pub fn log_quick(&self, call: QuickCall) -> Result<bool> {
         let shared = &self.inner.shared;
@@ -618,9 +619,13 @@ impl Recorder {
         call.check(self.inner.prices.as_deref())?;
         let mut st = shared.lock();
         loop {
-            if st
-                .ledger
-                .limits_apply(&call.session_id, call.agent.as_deref())
+            // A half-full queue means the writer is behind and the caller would soon wait for
+            // room anyway: it builds and prices the event itself, which the writer then only
+            // stores, so the backlog drains sooner.
+            if st.queue.len() >= shared.capacity / 2
+                || st
+                    .ledger
+                    .limits_apply(&call.session_id, call.agent.as_deref())
             {
                 drop(st);
                 return self.log(call.into_event()).map(|r| r.queued);

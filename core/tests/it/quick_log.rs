@@ -281,6 +281,43 @@ fn threads_logging_at_once_lose_nothing_and_share_no_id() {
 }
 
 #[test]
+fn calls_that_find_the_writer_behind_are_priced_by_the_caller_with_the_same_result() {
+    // A queue of 8: from the fourth queued entry on, calls are built and priced on the caller's
+    // thread, and the queue fills and drains repeatedly.
+    let sink = MemorySink::new();
+    let rec = Recorder::builder()
+        .memory()
+        .queue_capacity(8)
+        .memory_sink(sink.clone())
+        .open()
+        .unwrap();
+    let mut ids = Vec::new();
+    for _ in 0..200 {
+        let c = call("behind");
+        ids.push(String::from_utf8(c.event_id_text().to_vec()).unwrap());
+        assert!(rec.log_quick(c).unwrap());
+    }
+    assert_eq!(
+        rec.check_budget("behind").unwrap().spent_usd,
+        one_call_usd() * Decimal::from(200)
+    );
+    rec.flush(None).unwrap();
+    let stored = sink.events();
+    assert_eq!(
+        stored
+            .iter()
+            .map(|e| e.event_id.clone())
+            .collect::<Vec<_>>(),
+        ids
+    );
+    assert!(
+        stored
+            .iter()
+            .all(|e| e.cost.as_ref().and_then(|c| c.total) == Some(one_call_usd()))
+    );
+}
+
+#[test]
 fn a_closed_recorder_refuses_calls() {
     let rec = Recorder::builder().memory().open().unwrap();
     rec.close().unwrap();
