@@ -665,6 +665,7 @@ impl Client {
     #[pyo3(signature = (session_id, *, agent = None, name = None, tags = None, metadata = None))]
     fn session(
         slf: Py<Self>,
+        py: Python<'_>,
         session_id: String,
         agent: Option<String>,
         name: Option<String>,
@@ -673,6 +674,8 @@ impl Client {
     ) -> Session {
         Session {
             client: slf,
+            session_obj: PyString::new(py, &session_id).unbind(),
+            agent_obj: agent.as_deref().map(|a| PyString::new(py, a).unbind()),
             session_id,
             agent,
             name,
@@ -698,6 +701,10 @@ pub struct Session {
     client: Py<Client>,
     session_id: String,
     agent: Option<String>,
+    /// The id and agent as the same string objects on every `log`, so the client's per-object
+    /// caches recognise them instead of converting and checking new strings each call.
+    session_obj: Py<PyString>,
+    agent_obj: Option<Py<PyString>>,
     name: Option<String>,
     tags: Option<Vec<String>>,
     metadata: Option<Py<PyDict>>,
@@ -717,15 +724,18 @@ impl Session {
             Some(f) => f.copy()?,
             None => PyDict::new(py),
         };
-        if kwargs.contains("session_id")? {
+        // Interned keys: `Client.log` matches keywords by identity first.
+        let (session_key, agent_key) =
+            (pyo3::intern!(py, "session_id"), pyo3::intern!(py, "agent"));
+        if kwargs.contains(session_key)? {
             return Err(invalid(
                 "session_id",
                 "is fixed by the session; log through the client for another one",
             ));
         }
-        kwargs.set_item("session_id", &self.session_id)?;
-        if !kwargs.contains("agent")? {
-            kwargs.set_item("agent", &self.agent)?;
+        kwargs.set_item(session_key, &self.session_obj)?;
+        if !kwargs.contains(agent_key)? {
+            kwargs.set_item(agent_key, &self.agent_obj)?;
         }
         self.client
             .bind(py)
