@@ -9,8 +9,9 @@
 //! A plain LLM call (strings, a dict of token counts, a latency) goes further: its arguments are
 //! copied into the core's compact `QuickCall` and the writer thread builds and prices the event.
 
+use crate::errors::invalid;
 use crate::pricing::Cost;
-use crate::recorder::{Client, recent_text};
+use crate::recorder::{Client, Session, recent_text};
 use crate::usage::{bucket_names, count};
 use hailog::event::Outcome;
 use hailog::recorder::QuickCall;
@@ -63,14 +64,25 @@ type FastcallKeywords = unsafe extern "C" fn(
     *mut ffi::PyObject,
 ) -> *mut ffi::PyObject;
 
-/// Replaces `Client.log` with the fast path when the running interpreter guarantees
-/// `METH_FASTCALL`; on 3.9 the PyO3 method stays.
-pub fn install(ty: &Bound<'_, PyType>) -> PyResult<()> {
-    let py = ty.py();
-    if py.version_info() < (3, 10) {
+/// The docstring of `Session.log`, with the signature PyO3 gives the method it replaces.
+const SESSION_DOC: &CStr = c"log($self, **fields)\n--\n\n`Client.log` with this session's id (and its agent unless given).";
+
+/// Replaces `Client.log` and `Session.log` with the fast path when the running interpreter
+/// guarantees `METH_FASTCALL`; on 3.9 the PyO3 methods stay.
+pub fn install(client: &Bound<'_, PyType>, session: &Bound<'_, PyType>) -> PyResult<()> {
+    if client.py().version_info() < (3, 10) {
         return Ok(());
     }
-    let entry: FastcallKeywords = log_fastcall;
+    install_method(client, log_fastcall, DOC)?;
+    install_method(session, session_log_fastcall, SESSION_DOC)
+}
+
+fn install_method(
+    ty: &Bound<'_, PyType>,
+    entry: FastcallKeywords,
+    doc: &'static CStr,
+) -> PyResult<()> {
+    let py = ty.py();
     // The method table must outlive the type; the module is initialised once per process.
     let def = Box::leak(Box::new(ffi::PyMethodDef {
         ml_name: c"log".as_ptr(),
@@ -81,7 +93,7 @@ pub fn install(ty: &Bound<'_, PyType>) -> PyResult<()> {
             },
         },
         ml_flags: METH_FASTCALL | METH_KEYWORDS,
-        ml_doc: DOC.as_ptr(),
+        ml_doc: doc.as_ptr(),
     }));
     // SAFETY: `def` lives for the rest of the process and the type pointer is valid.
     let descr =
@@ -95,9 +107,69 @@ unsafe extern "C" fn log_fastcall(
     nargs: ffi::Py_ssize_t,
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
+    // SAFETY: CPython calls a method with the GIL held and the fastcall arguments it describes.
+    unsafe {
+        fastcall(slf, args, nargs, kwnames, "Client", |py, slf, slots| {
+            log_slots(py, slf.cast::<Client>()?.get(), slots)
+        })
+    }
+}
+
+/// `Session.log`: the session's id, and its agent unless given, join the caller's keywords.
+unsafe extern "C" fn session_log_fastcall(
+    slf: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: as above.
+    unsafe {
+        fastcall(slf, args, nargs, kwnames, "Session", |py, slf, slots| {
+            let session = slf.cast::<Session>()?.get();
+            if slots[0].is_some() {
+                return Err(invalid(
+                    "session_id",
+                    "is fixed by the session; log through the client for another one",
+                ));
+            }
+            slots[0] = Some(session.session_obj().bind(py).clone().into_any());
+            if slots[9].is_none() {
+                slots[9] = session.agent_obj().map(|a| a.bind(py).clone().into_any());
+            }
+            log_slots(py, session.client().get(), slots)
+        })
+    }
+}
+
+type Slots<'py> = [Option<Bound<'py, PyAny>>; 17];
+
+/// Collects the keywords of a method call into slots and runs `call` on them, with Rust panics
+/// and errors turned into Python exceptions.
+///
+/// # Safety
+/// Only from a method CPython is calling with the fastcall convention (it holds the GIL).
+#[inline(always)]
+unsafe fn fastcall(
+    slf: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+    owner: &str,
+    call: impl for<'py> FnOnce(
+        Python<'py>,
+        &Bound<'py, PyAny>,
+        &mut Slots<'py>,
+    ) -> PyResult<*mut ffi::PyObject>,
+) -> *mut ffi::PyObject {
     // SAFETY: CPython holds the GIL (or the thread state) when it calls a method.
     let py = unsafe { Python::assume_attached() };
-    let call = std::panic::AssertUnwindSafe(|| unsafe { log_call(py, slf, args, nargs, kwnames) });
+    let call = std::panic::AssertUnwindSafe(|| {
+        // SAFETY: the method descriptor checked the type of `slf`; pointers are borrowed.
+        let slf = unsafe { Bound::from_borrowed_ptr(py, slf) };
+        let mut slots: Slots<'_> = [const { None }; 17];
+        unsafe { keywords(py, owner, args, nargs, kwnames, &mut slots) }?;
+        call(py, &slf, &mut slots)
+    });
     let result = std::panic::catch_unwind(call).unwrap_or_else(|payload| {
         let message = payload
             .downcast_ref::<&str>()
@@ -148,22 +220,20 @@ fn arg_error(py: Python<'_>, name: &str, err: PyErr) -> PyErr {
     }
 }
 
-unsafe fn log_call(
-    py: Python<'_>,
-    slf: *mut ffi::PyObject,
+/// The keyword arguments of a fastcall, by their slot in [`NAMES`].
+unsafe fn keywords<'py>(
+    py: Python<'py>,
+    owner: &str,
     args: *const *mut ffi::PyObject,
     nargs: ffi::Py_ssize_t,
     kwnames: *mut ffi::PyObject,
-) -> PyResult<*mut ffi::PyObject> {
+    slots: &mut Slots<'py>,
+) -> PyResult<()> {
     if nargs != 0 {
         return Err(PyTypeError::new_err(format!(
-            "Client.log() takes no positional arguments but {nargs} were given"
+            "{owner}.log() takes no positional arguments but {nargs} were given"
         )));
     }
-    // SAFETY: the method descriptor checked that `slf` is a Client; pointers are borrowed.
-    let slf = unsafe { Bound::from_borrowed_ptr(py, slf) };
-    let client = slf.cast::<Client>()?.get();
-    let mut slots: [Option<Bound<'_, PyAny>>; 17] = [const { None }; 17];
     if !kwnames.is_null() {
         // SAFETY: with fastcall, `kwnames` is a tuple and its values follow the positionals.
         let count = unsafe { ffi::PyTuple_Size(kwnames) };
@@ -174,13 +244,17 @@ unsafe fn log_call(
             let slot = slot_of(py, &key)?;
             if slots[slot].replace(value).is_some() {
                 return Err(PyTypeError::new_err(format!(
-                    "Client.log() got multiple values for argument '{}'",
+                    "{owner}.log() got multiple values for argument '{}'",
                     NAMES[slot]
                 )));
             }
         }
     }
-    if let Some(id) = quick(py, client, &slots)? {
+    Ok(())
+}
+
+fn log_slots(py: Python<'_>, client: &Client, slots: &Slots<'_>) -> PyResult<*mut ffi::PyObject> {
+    if let Some(id) = quick(py, client, slots)? {
         return Ok(id);
     }
     // `None` means "not given" for every optional argument, as in PyO3's `Option<T>`.
@@ -256,7 +330,7 @@ const GENERAL_ONLY: [usize; 8] = [5, 10, 11, 12, 13, 14, 15, 16];
 fn quick(
     py: Python<'_>,
     client: &Client,
-    slots: &[Option<Bound<'_, PyAny>>; 17],
+    slots: &Slots<'_>,
 ) -> PyResult<Option<*mut ffi::PyObject>> {
     let given = |i: usize| slots[i].as_ref().filter(|v| !v.is_none());
     if GENERAL_ONLY.iter().any(|&i| given(i).is_some()) {

@@ -72,8 +72,11 @@ fn _hailog(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<pricing::PriceTable>()?;
     m.add_function(wrap_pyfunction!(pricing::cost, m)?)?;
     m.add_class::<recorder::Client>()?;
-    fastlog::install(&m.py().get_type::<recorder::Client>())?;
     m.add_class::<recorder::Session>()?;
+    fastlog::install(
+        &m.py().get_type::<recorder::Client>(),
+        &m.py().get_type::<recorder::Session>(),
+    )?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     m.add_function(wrap_pyfunction!(_raise_for_tests, m)?)?;
     register_fork_hook(m.py())

@@ -710,6 +710,20 @@ pub struct Session {
     metadata: Option<Py<PyDict>>,
 }
 
+impl Session {
+    pub(crate) fn client(&self) -> &Py<Client> {
+        &self.client
+    }
+
+    pub(crate) fn session_obj(&self) -> &Py<PyString> {
+        &self.session_obj
+    }
+
+    pub(crate) fn agent_obj(&self) -> Option<&Py<PyString>> {
+        self.agent_obj.as_ref()
+    }
+}
+
 #[pymethods]
 impl Session {
     #[getter]
@@ -717,6 +731,8 @@ impl Session {
         &self.session_id
     }
 
+    // On 3.10 and later calls arrive through `fastlog`, which adds the id and agent to the
+    // caller's keywords without building a dict and repeats this docstring.
     /// `Client.log` with this session's id (and its agent unless given).
     #[pyo3(signature = (**fields))]
     fn log(&self, py: Python<'_>, fields: Option<&Bound<'_, PyDict>>) -> PyResult<String> {

@@ -99,3 +99,23 @@ def test_parent_and_child_ids_never_repeat(tmp_path):
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "4000"
+
+
+def test_session_log_adds_its_id_and_agent():
+    with hailog.Client(":memory:") as client:
+        with client.session("s-1", agent="trader") as s:
+            s.log(model="gpt-4o-mini", usage=USAGE)
+            s.log(model="gpt-4o-mini", usage=USAGE, agent="helper")
+            s.log(kind="note", text="general path")
+            with pytest.raises(hailog.InvalidInputError, match="session_id"):
+                s.log(session_id="other", usage=USAGE)
+            with pytest.raises(TypeError, match="positional"):
+                s.log("x")  # type: ignore[misc]
+            with pytest.raises(TypeError, match="unexpected keyword"):
+                s.log(modle="gpt-4o-mini")
+        client.flush(timeout=30)
+        events = json.loads(client.export("json", "s-1"))["events"]
+        agents = [e["attributes"].get("hailog.agent") for e in events]
+        assert agents.count("trader") >= 3 and agents.count("helper") == 1
+        assert client.summary("s-1")["request_count"] == 2
+        assert client.summary("s-1")["cost_usd"] == hailog.cost("gpt-4o-mini", USAGE).total * 2
