@@ -294,6 +294,7 @@ impl RecorderBuilder {
         Ok(Recorder {
             inner: Arc::new(Inner {
                 shared,
+                writer_thread: handle.thread().id(),
                 handle: Mutex::new(Some(handle)),
                 reader,
                 full_queue: self.full_queue,
@@ -339,6 +340,7 @@ enum Reader {
 struct Inner {
     shared: Arc<Shared>,
     handle: Mutex<Option<JoinHandle<()>>>,
+    writer_thread: std::thread::ThreadId,
     reader: Reader,
     full_queue: FullQueue,
     capture_content: bool,
@@ -583,24 +585,41 @@ impl Recorder {
         }
     }
 
-    /// Waits until the writer has taken every queued [`QuickCall`] and charged its cost to the
-    /// session ledger.
+    /// Charges the cost of every queued [`QuickCall`] to the session ledger. Calls still in the
+    /// queue are built and priced here, under the lock (waiting for the writer to take them
+    /// could last as long as a storage failure does); calls the writer has taken are charged by
+    /// it without any I/O, which is only waited for.
     fn wait_calls_priced<'a>(
         &self,
         mut st: MutexGuard<'a, State>,
     ) -> Result<MutexGuard<'a, State>> {
         let shared = &self.inner.shared;
+        if st.calls_pending > 0 {
+            let State {
+                queue,
+                ledger,
+                calls_pending,
+                accepted,
+                ..
+            } = &mut *st;
+            let mut alerts = Vec::new();
+            for entry in queue.iter_mut() {
+                if let Queued::Call(call) = entry {
+                    let mut ev = call.clone().into_event();
+                    ev.cost = quick::price(self.inner.prices.as_deref(), &ev).unwrap_or(None);
+                    alerts.extend(ledger.charge(&ev, crate::store::usd_of(&ev)).1);
+                    *entry = Queued::Event(ev);
+                    *calls_pending -= 1;
+                }
+            }
+            *accepted += alerts.len() as u64;
+            queue.extend(alerts.into_iter().map(Queued::Event));
+        }
         while st.calls_pending > 0 {
             if st.closing && self.writer_gone() {
                 return Err(closed());
             }
-            st.flush_requested = true;
-            shared.wake.notify_one();
-            st = shared
-                .progress
-                .wait_timeout(st, Duration::from_millis(100))
-                .map(|(g, _)| g)
-                .unwrap_or_else(|p| p.into_inner().0);
+            st = shared.nudge(st, Duration::from_millis(100));
         }
         Ok(st)
     }
@@ -754,6 +773,9 @@ impl Recorder {
     /// agent's daily limit).
     pub fn check_budget(&self, session_id: &str) -> Result<BudgetCheck> {
         check_id("session_id", session_id)?;
+        // Stored first, so the database's total of this session, read below when the ledger
+        // has never seen it, cannot also hold events the ledger still counts as queued.
+        self.settle();
         let synced = {
             let st = self.wait_calls_priced(self.inner.shared.lock())?;
             st.ledger.status(session_id).3
@@ -819,9 +841,26 @@ impl Recorder {
         })
     }
 
-    /// The session summary kept incrementally by the writer (read, not recomputed).
+    /// Waits until every event logged before the call is stored, so a read that follows counts
+    /// it. A writer that fails (and retries) meanwhile does not hold the read up: it then answers
+    /// from what is stored. On the writer's own thread (a sink callback) it returns at once.
+    pub(crate) fn settle(&self) {
+        let shared = &self.inner.shared;
+        if std::thread::current().id() == self.inner.writer_thread {
+            return;
+        }
+        let mut st = shared.lock();
+        let (target, failed_before) = (st.accepted, st.failed_attempts);
+        while st.durable < target && st.failed_attempts == failed_before && !st.closing {
+            st = shared.nudge(st, Duration::from_millis(100));
+        }
+    }
+
+    /// The session summary kept incrementally by the writer (read, not recomputed), counting
+    /// every event logged before the call.
     pub fn summary(&self, session_id: &str) -> Result<Option<SessionSummary>> {
         check_id("session_id", session_id)?;
+        self.settle();
         self.read(&format!("read summary of {session_id:?}"), |c| {
             crate::store::read_summary(c, session_id)
         })

@@ -321,7 +321,8 @@ impl Recorder {
         })
     }
 
-    /// LLM-call totals per model, provider or agent over `[since, until]`.
+    /// LLM-call totals per model, provider or agent over `[since, until]`, counting every event
+    /// logged before the call.
     pub fn usage_stats(
         &self,
         by: StatsBy,
@@ -333,6 +334,7 @@ impl Recorder {
             StatsBy::Provider => "provider",
             StatsBy::Agent => "agent",
         };
+        self.settle();
         self.read("stats", |c| {
             let mut args = Vec::new();
             let range = range_sql("ts", "ts", since, until, &mut args);

@@ -62,6 +62,20 @@ impl Shared {
         // Nothing panics while holding this lock; recover the data rather than cascade.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    /// Asks the writer to take the queue now, then waits at most `wait` for its progress.
+    pub fn nudge<'a>(
+        &self,
+        mut st: MutexGuard<'a, State>,
+        wait: Duration,
+    ) -> MutexGuard<'a, State> {
+        st.flush_requested = true;
+        self.wake.notify_one();
+        self.progress
+            .wait_timeout(st, wait)
+            .map(|(g, _)| g)
+            .unwrap_or_else(|p| p.into_inner().0)
+    }
 }
 
 /// Where the writer stores events.

@@ -318,6 +318,28 @@ fn calls_that_find_the_writer_behind_are_priced_by_the_caller_with_the_same_resu
 }
 
 #[test]
+fn summary_and_stats_count_calls_still_queued() {
+    let rec = slow_writer();
+    for _ in 0..30 {
+        rec.log_quick(call("read")).unwrap();
+    }
+    rec.note("read", "and a note").unwrap();
+    // No flush: the reads wait for the writer to store what was logged before them.
+    let summary = rec.summary("read").unwrap().expect("the session exists");
+    assert_eq!(summary.event_count, 31);
+    assert_eq!(summary.request_count, 30);
+    assert_eq!(summary.cost_usd, Some(one_call_usd() * Decimal::from(30)));
+    let status = rec.status("read", chrono::Utc::now()).unwrap();
+    assert!(status.is_some());
+    let stats = rec
+        .usage_stats(hailog::recorder::StatsBy::Model, None, None)
+        .unwrap();
+    assert_eq!(stats.len(), 1);
+    assert_eq!(stats[0].requests, 30);
+    assert_eq!(stats[0].cost_usd, one_call_usd() * Decimal::from(30));
+}
+
+#[test]
 fn a_closed_recorder_refuses_calls() {
     let rec = Recorder::builder().memory().open().unwrap();
     rec.close().unwrap();
