@@ -329,14 +329,13 @@ impl Event {
         event
     }
 
-    /// A new event with a fresh UUIDv7 id, stamped now.
+    /// A new event with a fresh UUIDv7 id, stamped now. Ids come from the same per-thread
+    /// generator as the recorder's own, which a forked child reseeds (see
+    /// [`crate::recorder::reseed_after_fork`]), so parent and child never share an id.
     pub fn new(session_id: impl Into<String>, event_type: EventType) -> Self {
-        Event::with_id(
-            session_id,
-            uuid::Uuid::now_v7().to_string(),
-            Utc::now(),
-            event_type,
-        )
+        let now = Utc::now();
+        let id = crate::recorder::ids::next_v7(now.timestamp_millis().max(0) as u64);
+        Event::with_id(session_id, id.hyphenated().to_string(), now, event_type)
     }
 
     /// An event with the given id and timestamp and nothing else set (readers use this).
@@ -368,6 +367,27 @@ impl Event {
             tool: None,
             error: None,
             op: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_events_get_increasing_canonical_v7_ids_stamped_with_their_time() {
+        let mut last = String::new();
+        for _ in 0..10_000 {
+            let ev = Event::new("s", EventType::custom("note"));
+            let id = uuid::Uuid::parse_str(&ev.event_id).unwrap();
+            assert_eq!(id.get_version_num(), 7);
+            assert_eq!(id.hyphenated().to_string(), ev.event_id, "canonical text");
+            let (secs, nanos) = id.get_timestamp().unwrap().to_unix();
+            let id_ms = secs as i64 * 1000 + i64::from(nanos / 1_000_000);
+            assert!(id_ms <= ev.timestamp.timestamp_millis() + 1);
+            assert!(ev.event_id > last, "{} after {last}", ev.event_id);
+            last = ev.event_id;
         }
     }
 }

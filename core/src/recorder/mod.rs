@@ -3,7 +3,7 @@
 //! writer); one writer thread makes events durable in batches.
 
 mod budget;
-mod ids;
+pub(crate) mod ids;
 mod lookup;
 mod query;
 mod quick;
