@@ -71,9 +71,8 @@ def test_check_budget_sees_calls_not_yet_written():
         assert client.status("b") == "paused"
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_parent_and_child_ids_never_repeat(tmp_path):
-    if not hasattr(os, "fork"):
-        pytest.skip("needs os.fork")
     # In a subprocess: pytest's own threads make forking the test runner itself unsafe.
     script = textwrap.dedent(
         """
