@@ -6,6 +6,7 @@ mod budget;
 pub(crate) mod ids;
 mod lookup;
 mod query;
+mod queue;
 mod quick;
 mod validate;
 mod writer;
@@ -254,7 +255,7 @@ impl RecorderBuilder {
         }
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
-                queue: Vec::new(),
+                queue: queue::ChunkQueue::default(),
                 accepted: 0,
                 durable: 0,
                 flush_requested: false,
@@ -270,7 +271,7 @@ impl RecorderBuilder {
             wake: Condvar::new(),
             progress: Condvar::new(),
             capacity: self.capacity,
-            wake_at: (self.capacity / 2).clamp(1, 8192),
+            wake_at: (self.capacity / 2).clamp(1, queue::CHUNK),
             interval: self.interval,
             dropped: AtomicU64::new(0),
             closed: AtomicBool::new(false),

@@ -1,8 +1,9 @@
-//! The bounded queue between `log()` and the one writer thread, and that thread's loop: take
-//! everything queued, build and price the compact calls, commit it all in one transaction, hand it
-//! to the other sinks, publish progress.
+//! The bounded queue between `log()` and the one writer thread, and that thread's loop: take the
+//! oldest chunk of the queue, build and price its compact calls, commit it in one transaction,
+//! hand it to the other sinks, publish progress.
 
 use super::budget::Ledger;
+use super::queue::ChunkQueue;
 use super::quick::{QuickCall, price};
 use super::validate::redact;
 use crate::pricing::PriceTable;
@@ -24,7 +25,7 @@ pub(crate) enum Queued {
 
 /// Queue state and the in-memory session ledger, behind one lock so `log()` takes one lock.
 pub(crate) struct State {
-    pub queue: Vec<Queued>,
+    pub queue: ChunkQueue,
     /// Events ever accepted into the queue; event number `n` is durable once `durable > n`.
     pub accepted: u64,
     pub durable: u64,
@@ -102,7 +103,8 @@ pub(crate) struct Writer {
 impl Writer {
     pub fn run(mut self) {
         let mut pending: Vec<Event> = Vec::new();
-        let mut taken: Vec<Queued> = Vec::new();
+        // The chunk last taken, emptied, handed back to the queue with the next lock.
+        let mut emptied: Option<Vec<Queued>> = None;
         let mut pending_upto = 0u64;
         // The database outcome of `pending` once committed and how many sinks took it, so a
         // retry after a sink failure resumes at the failed sink instead of committing again
@@ -110,6 +112,9 @@ impl Writer {
         let mut committed: Option<(BatchOutcome, usize)> = None;
         loop {
             let mut st = self.shared.lock();
+            if let Some(chunk) = emptied.take() {
+                st.queue.recycle(chunk);
+            }
             if pending.is_empty() {
                 let deadline = Instant::now() + self.shared.interval;
                 while st.queue.len() < self.shared.wake_at && !st.flush_requested && !st.closing {
@@ -126,22 +131,24 @@ impl Writer {
                         .unwrap_or_else(|p| p.into_inner().0);
                     st.writer_sleeping = false;
                 }
-                if st.queue.is_empty() {
+                let Some(mut taken) = st.queue.take_oldest() else {
                     st.flush_requested = false;
                     if st.closing {
                         return;
                     }
                     continue;
+                };
+                // Every entry is one accepted event, and the queue keeps them in order.
+                pending_upto = st.accepted - st.queue.len() as u64;
+                // A flush waits for the whole queue: the request stands until it is empty.
+                if st.queue.is_empty() {
+                    st.flush_requested = false;
                 }
-                // Swap rather than take: both buffers keep their capacity, so `log()` does not
-                // pay for regrowing (and copying) the queue after every batch.
-                std::mem::swap(&mut taken, &mut st.queue);
-                pending_upto = st.accepted;
-                st.flush_requested = false;
                 // Producers blocked on a full queue can go on.
                 self.shared.progress.notify_all();
                 drop(st);
                 self.assemble(&mut taken, &mut pending);
+                emptied = Some(taken);
             } else {
                 drop(st);
             }
@@ -157,7 +164,6 @@ impl Writer {
                     drop(st);
                     // Dropping the events (freeing their strings) happens outside the lock.
                     pending.clear();
-                    pending.shrink_to(self.shared.wake_at * 2);
                     self.shared.progress.notify_all();
                 }
                 Err(e) => {

@@ -352,6 +352,45 @@ fn a_full_queue_drops_and_counts_when_asked() {
 }
 
 #[test]
+fn a_flush_stores_a_backlog_of_many_batches_in_order() {
+    // The writer stores a long queue a part at a time; a flush waits for every part, and the
+    // parts keep the order the events were logged in.
+    let sink = MemorySink::new();
+    let rec = Recorder::builder()
+        .memory()
+        .memory_sink(sink.clone())
+        .commit_interval(Duration::from_secs(3600))
+        .open()
+        .unwrap();
+    let n = 10_007;
+    for i in 0..n {
+        rec.log(llm(&format!("s{}", i % 3), &format!("e{i}"), d("0.001")))
+            .unwrap();
+    }
+    rec.flush(Some(Duration::from_secs(120))).unwrap();
+    assert_eq!(rec.stats().durable, n as u64);
+    let ids: Vec<String> = sink.events().into_iter().map(|e| e.event_id).collect();
+    let expected: Vec<String> = (0..n).map(|i| format!("e{i}")).collect();
+    assert_eq!(
+        ids, expected,
+        "events reach the sinks in the order they were logged"
+    );
+    let total: u64 = (0..3)
+        .map(|s| {
+            rec.session_row(&format!("s{s}"))
+                .unwrap()
+                .unwrap()
+                .event_count
+        })
+        .sum();
+    assert_eq!(total, n as u64);
+    assert_eq!(
+        rec.summary("s0").unwrap().unwrap().cost_usd,
+        Some(d("0.001") * Decimal::from(3_336))
+    );
+}
+
+#[test]
 fn a_hard_budget_pauses_the_session_and_tells_the_bot() {
     let rec = Recorder::builder().memory().open().unwrap();
     rec.set_budget("bud", Some(d("0.05")), Some(d("0.10")))
