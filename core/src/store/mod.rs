@@ -1,6 +1,7 @@
 //! Sinks that make events durable: SQLite (the embedded default, with the session aggregates and
 //! the queries), HAIL JSONL files, memory and callbacks.
 
+mod json;
 mod schema;
 mod sinks;
 mod sqlite;

@@ -194,32 +194,51 @@ fn insert_group_sql() -> &'static str {
 }
 
 /// An insert statement with what each of its parameters is bound to: SQLite keeps bindings
-/// from one execution to the next, so a parameter that stays NULL (most of a row's columns)
-/// is bound once, not once per row.
+/// from one execution to the next, so a parameter that stays NULL (most of a row's columns) or
+/// keeps the same integer (the ids of the kind, model, provider and agent) is bound once, not
+/// once per row.
 struct Insert<'c> {
     stmt: rusqlite::CachedStatement<'c>,
-    null: Vec<bool>,
+    bound: Vec<Bound>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Bound {
+    Null,
+    Int(i64),
+    /// Text or a blob, which is bound again every time.
+    Other,
 }
 
 impl<'c> Insert<'c> {
     fn new(conn: &'c Connection, sql: &str) -> rusqlite::Result<Self> {
         let mut stmt = conn.prepare_cached(sql)?;
         stmt.clear_bindings();
-        let null = vec![true; stmt.parameter_count()];
-        Ok(Insert { stmt, null })
+        let bound = vec![Bound::Null; stmt.parameter_count()];
+        Ok(Insert { stmt, bound })
     }
 
+    /// Binds a text or blob value, or NULL.
     fn bind<T: ToSql>(&mut self, index: usize, value: Option<T>) -> rusqlite::Result<()> {
         match value {
             Some(v) => {
-                self.null[index - 1] = false;
+                self.bound[index - 1] = Bound::Other;
                 self.stmt.raw_bind_parameter(index, v)
             }
-            None if self.null[index - 1] => Ok(()),
-            None => {
-                self.null[index - 1] = true;
-                self.stmt.raw_bind_parameter(index, rusqlite::types::Null)
-            }
+            None => self.bind_int(index, None),
+        }
+    }
+
+    fn bind_int(&mut self, index: usize, value: Option<i64>) -> rusqlite::Result<()> {
+        let now = value.map_or(Bound::Null, Bound::Int);
+        let slot = &mut self.bound[index - 1];
+        if *slot == now {
+            return Ok(());
+        }
+        *slot = now;
+        match value {
+            Some(v) => self.stmt.raw_bind_parameter(index, v),
+            None => self.stmt.raw_bind_parameter(index, rusqlite::types::Null),
         }
     }
 }
@@ -327,6 +346,8 @@ struct RowScratch {
     event_type_json: Vec<u8>,
     usage: Vec<u8>,
     cost: Vec<u8>,
+    /// The digits of the decimals in the cost's JSON.
+    digits: String,
     op: Vec<u8>,
 }
 
@@ -494,36 +515,32 @@ fn bind_event(
         Some(bytes) => insert.bind(base + 1, Some(bytes))?,
         None => insert.bind(base + 1, Some(&ev.event_id))?,
     }
-    insert.bind(base + 2, Some(skey))?;
-    insert.bind(base + 3, Some(micros(ev.timestamp)))?;
+    insert.bind_int(base + 2, Some(skey))?;
+    insert.bind_int(base + 3, Some(micros(ev.timestamp)))?;
     let kind = names.id(conn, NameColumn::Kind, ev.event_type.kind_name())?;
-    insert.bind(base + 4, Some(kind))?;
+    insert.bind_int(base + 4, Some(kind))?;
     let outcome = names.id(conn, NameColumn::Outcome, ev.outcome.as_str())?;
-    insert.bind(base + 5, Some(outcome))?;
+    insert.bind_int(base + 5, Some(outcome))?;
     let agent = names.opt_id(conn, NameColumn::Agent, ev.agent.as_ref())?;
-    insert.bind(base + 6, agent)?;
+    insert.bind_int(base + 6, agent)?;
     let model = names.opt_id(conn, NameColumn::Model, ev.model.as_ref())?;
-    insert.bind(base + 7, model)?;
+    insert.bind_int(base + 7, model)?;
     let provider = names.opt_id(conn, NameColumn::Provider, ev.provider.as_ref())?;
-    insert.bind(base + 8, provider)?;
+    insert.bind_int(base + 8, provider)?;
     let tool = names.opt_id(conn, NameColumn::Tool, ev.tool.as_ref())?;
-    insert.bind(base + 9, tool)?;
+    insert.bind_int(base + 9, tool)?;
     insert.bind(base + 10, ev.trace_id.as_ref())?;
     insert.bind(base + 11, ev.task_id.as_ref())?;
     insert.bind(base + 12, ev.request_id.as_ref())?;
     insert.bind(base + 13, ev.error.as_ref())?;
-    insert.bind(base + 14, ev.latency_ms.map(|v| v as i64))?;
-    insert.bind(base + 15, ev.duration_ms.map(|v| v as i64))?;
+    insert.bind_int(base + 14, ev.latency_ms.map(|v| v as i64))?;
+    insert.bind_int(base + 15, ev.duration_ms.map(|v| v as i64))?;
     let cost_usd = usd(ev.cost.as_ref()).map(|d| decimal_text(&d, &mut scratch.cost_usd));
     insert.bind(base + 16, cost_usd)?;
-    insert.bind(
-        base + 17,
-        usage.and_then(Usage::input_total).map(|v| v as i64),
-    )?;
-    insert.bind(
-        base + 18,
-        usage.and_then(Usage::output_total).map(|v| v as i64),
-    )?;
+    let input = usage.and_then(Usage::input_total).map(|v| v as i64);
+    insert.bind_int(base + 17, input)?;
+    let output = usage.and_then(Usage::output_total).map(|v| v as i64);
+    insert.bind_int(base + 18, output)?;
     // A custom event type is all in the `kind` column; only the others need their JSON.
     let event_type = match ev.event_type {
         EventType::Custom { .. } => None,
@@ -542,10 +559,17 @@ fn bind_event(
     insert.bind(base + 19, event_type)?;
     let usage_json = opt_json_into(&mut scratch.usage, usage.filter(|u| !usage_is_plain(u)))?;
     insert.bind(base + 20, usage_json)?;
-    let cost_json = opt_json_into(
-        &mut scratch.cost,
-        ev.cost.as_ref().filter(|c| !cost_is_plain(c)),
-    )?;
+    let cost_json = match ev.cost.as_ref().filter(|c| !cost_is_plain(c)) {
+        Some(cost) => {
+            scratch.cost.clear();
+            super::json::write_cost(&mut scratch.cost, cost, &mut scratch.digits);
+            Some(
+                std::str::from_utf8(&scratch.cost)
+                    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?,
+            )
+        }
+        None => None,
+    };
     insert.bind(base + 21, cost_json)?;
     insert.bind(base + 22, opt_json_into(&mut scratch.op, ev.op.as_ref())?)?;
     let content = if ev.content.is_empty() {
@@ -560,7 +584,7 @@ fn bind_event(
 
 /// `d` as `Decimal::to_string` writes it (sign, digits, the point at its scale, trailing zeros
 /// kept), written into `buf` without going through the formatter when the digits fit a u64.
-fn decimal_text<'b>(d: &Decimal, buf: &'b mut String) -> &'b str {
+pub(crate) fn decimal_text<'b>(d: &Decimal, buf: &'b mut String) -> &'b str {
     buf.clear();
     let mantissa = d.mantissa();
     let Ok(digits) = u64::try_from(mantissa.unsigned_abs()) else {

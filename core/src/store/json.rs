@@ -1,0 +1,161 @@
+//! JSON for the `cost` column, written by hand: a computed cost is stored with every priced
+//! event, and going through serde (a map of generic entries, each decimal formatted through
+//! `Display`) costs more than storing the rest of the row. The bytes are exactly what
+//! `serde_json::to_writer` writes for the same [`Cost`] (a test compares the two), so rows
+//! read back the same whichever wrote them.
+
+use super::sqlite::decimal_text;
+use crate::Cost;
+use crate::pricing::Provenance;
+use rust_decimal::Decimal;
+
+/// Appends the JSON of `cost` to `out`.
+pub(crate) fn write_cost(out: &mut Vec<u8>, cost: &Cost, digits: &mut String) {
+    out.extend_from_slice(b"{\"total\":");
+    match &cost.total {
+        Some(d) => decimal(out, d, digits),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"currency\":");
+    string(out, &cost.currency);
+    if !cost.breakdown.is_empty() {
+        out.extend_from_slice(b",\"breakdown\":[");
+        for (i, (bucket, amount)) in cost.breakdown.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.push(b'[');
+            string(out, bucket);
+            out.push(b',');
+            decimal(out, amount, digits);
+            out.push(b']');
+        }
+        out.push(b']');
+    }
+    out.extend_from_slice(b",\"provenance\":");
+    out.extend_from_slice(match cost.provenance {
+        Provenance::Reported => b"\"reported\"",
+        Provenance::Computed => b"\"computed\"",
+        Provenance::Unpriced => b"\"unpriced\"",
+    });
+    if let Some(v) = &cost.table_version {
+        out.extend_from_slice(b",\"table_version\":");
+        string(out, v);
+    }
+    if let Some(m) = &cost.model {
+        out.extend_from_slice(b",\"model\":");
+        string(out, m);
+    }
+    if !cost.rules.is_empty() {
+        out.extend_from_slice(b",\"rules\":[");
+        for (i, rule) in cost.rules.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            string(out, rule);
+        }
+        out.push(b']');
+    }
+    out.push(b'}');
+}
+
+/// A decimal as a JSON string, as `rust_decimal`'s `serde-str` writes it.
+fn decimal(out: &mut Vec<u8>, d: &Decimal, digits: &mut String) {
+    out.push(b'"');
+    out.extend_from_slice(decimal_text(d, digits).as_bytes());
+    out.push(b'"');
+}
+
+/// A JSON string. Text with nothing to escape (bucket names, model ids, versions) is copied as
+/// it is; anything else goes through serde_json, which escapes it.
+fn string(out: &mut Vec<u8>, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        // Writing a `str` into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, s);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Usage;
+    use crate::pricing::{PriceTable, SharedStr};
+    use proptest::prelude::*;
+
+    fn same_as_serde(cost: &Cost) {
+        let mut ours = Vec::new();
+        write_cost(&mut ours, cost, &mut String::new());
+        let theirs = serde_json::to_vec(cost).unwrap();
+        assert_eq!(
+            String::from_utf8(ours).unwrap(),
+            String::from_utf8(theirs).unwrap()
+        );
+    }
+
+    #[test]
+    fn costs_from_the_builtin_table_match_serde() {
+        let table = PriceTable::builtin();
+        let usage = Usage {
+            input: Some(900),
+            cache_read: Some(300),
+            cache_write_5m: Some(40),
+            output: Some(85),
+            reasoning: Some(12),
+            ..Usage::default()
+        };
+        for model in [
+            "gpt-4o-mini",
+            "claude-sonnet-4-5",
+            "gemini-2.5-pro",
+            "no-such-model",
+        ] {
+            let cost = table.cost(model, &usage, &Default::default()).unwrap();
+            same_as_serde(&cost);
+        }
+        same_as_serde(&Cost::unpriced());
+        same_as_serde(&Cost::reported(Decimal::new(-15, 7)));
+    }
+
+    #[test]
+    fn text_that_needs_escaping_matches_serde() {
+        let mut cost = Cost::reported(Decimal::new(1, 0));
+        cost.model = Some(SharedStr::new("a\"b\\c\nd\u{1}é/"));
+        cost.table_version = Some(SharedStr::new("v\t1"));
+        cost.rules.push(SharedStr::new("batch"));
+        cost.rules.push(SharedStr::new("odd \"rule\""));
+        cost.breakdown
+            .push((SharedStr::new("in\u{7f}put"), Decimal::new(5, 28)));
+        same_as_serde(&cost);
+    }
+
+    proptest! {
+        #[test]
+        fn any_cost_matches_serde(
+            total in proptest::option::of(-(1i128 << 95)..(1i128 << 95)),
+            scale in 0u32..=28,
+            parts in proptest::collection::vec((".{0,12}", any::<i64>(), 0u32..=28), 0..9),
+            rules in proptest::collection::vec(".{0,10}", 0..6),
+            model in proptest::option::of(".{0,16}"),
+            version in proptest::option::of("[0-9-]{0,10}"),
+            provenance in 0u8..3,
+        ) {
+            let mut cost = Cost::unpriced();
+            cost.total = total.map(|t| Decimal::from_i128_with_scale(t, scale));
+            for (name, amount, s) in &parts {
+                cost.breakdown.push((SharedStr::new(name), Decimal::new(*amount, *s)));
+            }
+            for r in &rules {
+                cost.rules.push(SharedStr::new(r));
+            }
+            cost.model = model.as_deref().map(SharedStr::new);
+            cost.table_version = version.as_deref().map(SharedStr::new);
+            cost.provenance = [Provenance::Reported, Provenance::Computed, Provenance::Unpriced]
+                [provenance as usize];
+            same_as_serde(&cost);
+        }
+    }
+}
