@@ -28,8 +28,8 @@ use crate::event::{SessionOp, kinds};
 use crate::pricing::PriceTable;
 use crate::session::{SessionStatus, SessionSummary, StatusThresholds};
 use crate::store::{
-    CallbackSink, ConnectionOptions, FileId, MemorySink, SessionRow, Sink, SqliteStore,
-    StorageError, Synchronous,
+    CallbackSink, Checkpointer, ConnectionOptions, FileId, MemorySink, SessionRow, Sink,
+    SqliteStore, StorageError, Synchronous,
 };
 use crate::{Cost, Error, Event, EventType, Outcome, Result, Usage};
 use budget::Ledger;
@@ -222,6 +222,7 @@ impl RecorderBuilder {
     /// and starts the writer thread.
     pub fn open(self) -> Result<Recorder> {
         let mut db_file = None;
+        let mut checkpointer = None;
         let (writer_db, reader) = match &self.database {
             Database::None => (WriterDb::None, Reader::None),
             Database::Memory => {
@@ -233,7 +234,9 @@ impl RecorderBuilder {
                     Database::Path(p) => p.clone(),
                     _ => resolve_default_path()?,
                 };
-                let conn = crate::store::open_file(&path, &self.conn)?;
+                let mut conn = crate::store::open_file(&path, &self.conn)?;
+                // Without the thread (it could not start) the writer checkpoints at commit.
+                checkpointer = Checkpointer::start(&mut conn, &path, &self.conn).ok();
                 db_file = Some((FileId::of(&path), self.conn));
                 (
                     WriterDb::Owned(SqliteStore::new(conn)),
@@ -279,6 +282,7 @@ impl RecorderBuilder {
         let writer = Writer {
             shared: shared.clone(),
             db: writer_db,
+            checkpointer,
             sinks,
             capture_content: self.capture_content,
             seen: HashSet::new(),

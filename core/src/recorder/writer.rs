@@ -7,7 +7,9 @@ use super::queue::ChunkQueue;
 use super::quick::{QuickCall, price};
 use super::validate::redact;
 use crate::pricing::PriceTable;
-use crate::store::{BatchOutcome, ConnectionOptions, FileId, Sink, SqliteStore, StorageError};
+use crate::store::{
+    BatchOutcome, Checkpointer, ConnectionOptions, FileId, Sink, SqliteStore, StorageError,
+};
 use crate::{ContentBlock, Event};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicU64};
@@ -90,6 +92,8 @@ pub(crate) enum WriterDb {
 pub(crate) struct Writer {
     pub shared: Arc<Shared>,
     pub db: WriterDb,
+    /// Checkpoints the database file's write-ahead log off this thread.
+    pub checkpointer: Option<Checkpointer>,
     pub sinks: Vec<Box<dyn Sink>>,
     pub capture_content: bool,
     /// Event ids already delivered, used for de-duplication only when there is no database.
@@ -259,7 +263,10 @@ impl Writer {
         let moved = || StorageError::Moved {
             path: file.path.clone(),
         };
-        let conn = crate::store::open_file(&file.path, opts).map_err(|_| moved())?;
+        let mut conn = crate::store::open_file(&file.path, opts).map_err(|_| moved())?;
+        // The old thread checkpoints a file no longer there: stop it before starting one here.
+        self.checkpointer = None;
+        self.checkpointer = Checkpointer::start(&mut conn, &file.path, opts).ok();
         self.db = WriterDb::Owned(SqliteStore::new(conn));
         *file = FileId::of(&file.path);
         Ok(())

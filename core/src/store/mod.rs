@@ -1,12 +1,14 @@
 //! Sinks that make events durable: SQLite (the embedded default, with the session aggregates and
 //! the queries), HAIL JSONL files, memory and callbacks.
 
+mod checkpoint;
 mod json;
 mod schema;
 mod sinks;
 mod sqlite;
 mod watch;
 
+pub use checkpoint::Checkpointer;
 pub(crate) use schema::retry_busy;
 pub use schema::{
     ConnectionOptions, SCHEMA_VERSION, Synchronous, open_file, open_memory, open_reader,
