@@ -197,12 +197,15 @@ impl Writer {
             match entry {
                 Queued::Event(ev) => pending.push(ev),
                 Queued::Call(call) => {
-                    let mut ev = call.into_event();
+                    // Built in its place in `pending`: an event is too large to move twice.
+                    calls.push(pending.len());
+                    pending.push(call.into_event());
+                    let Some(ev) = pending.last_mut() else {
+                        continue;
+                    };
                     // `QuickCall::check` ran the checks pricing could fail; should a custom table
                     // still fail (a decimal overflow), the call is stored unpriced, not lost.
-                    ev.cost = price(self.prices.as_deref(), &ev).unwrap_or(None);
-                    calls.push(pending.len());
-                    pending.push(ev);
+                    ev.cost = price(self.prices.as_deref(), ev).unwrap_or(None);
                 }
             }
         }

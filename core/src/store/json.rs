@@ -1,11 +1,11 @@
-//! JSON for the `cost` column, written by hand: a computed cost is stored with every priced
-//! event, and going through serde (a map of generic entries, each decimal formatted through
-//! `Display`) costs more than storing the rest of the row. The bytes are exactly what
-//! `serde_json::to_writer` writes for the same [`Cost`] (a test compares the two), so rows
-//! read back the same whichever wrote them.
+//! JSON for the `cost` and `usage` columns, written by hand: a computed cost and its usage are
+//! stored with every priced event, and going through serde (a map of generic entries, each
+//! decimal formatted through `Display`) costs more than storing the rest of the row. The bytes
+//! are exactly what `serde_json::to_writer` writes for the same [`Cost`] or [`Usage`] (tests
+//! compare the two), so rows read back the same whichever wrote them.
 
 use super::sqlite::decimal_text;
-use crate::Cost;
+use crate::{Cost, Outcome, Usage};
 use crate::pricing::Provenance;
 use rust_decimal::Decimal;
 
@@ -59,6 +59,90 @@ pub(crate) fn write_cost(out: &mut Vec<u8>, cost: &Cost, digits: &mut String) {
     out.push(b'}');
 }
 
+/// Appends the JSON of `usage` to `out`. Token counts, the text fields and a reported cost are
+/// written here; usage carrying anything else (an outcome other than ok, an error, anomalies,
+/// the raw body) is rare and goes through serde.
+pub(crate) fn write_usage(out: &mut Vec<u8>, usage: &Usage, digits: &mut String) {
+    // Every field is named, so a field added to `Usage` must be considered here.
+    let Usage {
+        input,
+        cache_read,
+        cache_write_5m,
+        cache_write_1h,
+        output,
+        reasoning,
+        input_audio,
+        input_image,
+        output_audio,
+        web_search_requests,
+        model,
+        provider,
+        response_id,
+        finish_reason,
+        reported_cost,
+        outcome,
+        error,
+        partial,
+        anomalies,
+        raw,
+    } = usage;
+    if *outcome != Outcome::default()
+        || error.is_some()
+        || *partial
+        || !anomalies.is_empty()
+        || raw.is_some()
+    {
+        // Writing into a Vec cannot fail, and a Usage has nothing serde could refuse.
+        let _ = serde_json::to_writer(&mut *out, usage);
+        return;
+    }
+    let start = out.len();
+    out.push(b'{');
+    let key = |out: &mut Vec<u8>, name: &str| {
+        if out.len() > start + 1 {
+            out.push(b',');
+        }
+        out.push(b'"');
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"\":");
+    };
+    let counts = [
+        ("input", input),
+        ("cache_read", cache_read),
+        ("cache_write_5m", cache_write_5m),
+        ("cache_write_1h", cache_write_1h),
+        ("output", output),
+        ("reasoning", reasoning),
+        ("input_audio", input_audio),
+        ("input_image", input_image),
+        ("output_audio", output_audio),
+        ("web_search_requests", web_search_requests),
+    ];
+    for (name, count) in counts {
+        if let Some(n) = count {
+            key(out, name);
+            out.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes());
+        }
+    }
+    let texts = [
+        ("model", model),
+        ("provider", provider),
+        ("response_id", response_id),
+        ("finish_reason", finish_reason),
+    ];
+    for (name, text) in texts {
+        if let Some(t) = text {
+            key(out, name);
+            string(out, t);
+        }
+    }
+    if let Some(d) = reported_cost {
+        key(out, "reported_cost");
+        decimal(out, d, digits);
+    }
+    out.push(b'}');
+}
+
 /// A decimal as a JSON string, as `rust_decimal`'s `serde-str` writes it.
 fn decimal(out: &mut Vec<u8>, d: &Decimal, digits: &mut String) {
     out.push(b'"');
@@ -94,6 +178,40 @@ mod tests {
             String::from_utf8(ours).unwrap(),
             String::from_utf8(theirs).unwrap()
         );
+    }
+
+    fn usage_same_as_serde(usage: &Usage) {
+        let mut ours = Vec::new();
+        write_usage(&mut ours, usage, &mut String::new());
+        let theirs = serde_json::to_vec(usage).unwrap();
+        assert_eq!(
+            String::from_utf8(ours).unwrap(),
+            String::from_utf8(theirs).unwrap()
+        );
+    }
+
+    #[test]
+    fn usage_of_every_shape_matches_serde() {
+        usage_same_as_serde(&Usage::default());
+        let mut u = Usage {
+            input: Some(900),
+            cache_read: Some(300),
+            output: Some(u64::MAX),
+            model: Some("gpt-4o-mini-2024-07-18".into()),
+            response_id: Some("chatcmpl-\"x\"".into()),
+            finish_reason: Some("stop".into()),
+            reported_cost: Some(Decimal::new(-2085, 7)),
+            ..Usage::default()
+        };
+        usage_same_as_serde(&u);
+        u.partial = true;
+        usage_same_as_serde(&u);
+        u.partial = false;
+        u.outcome = Outcome::Failed;
+        usage_same_as_serde(&u);
+        u.outcome = Outcome::default();
+        u.raw = Some(serde_json::json!({"usage": {"prompt_tokens": 1}}));
+        usage_same_as_serde(&u);
     }
 
     #[test]
@@ -133,6 +251,33 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn any_usage_of_counts_and_text_matches_serde(
+            counts in proptest::collection::vec(proptest::option::of(any::<u64>()), 10),
+            texts in proptest::collection::vec(proptest::option::of(".{0,12}"), 4),
+            reported in proptest::option::of(any::<i64>()),
+        ) {
+            let usage = Usage {
+                input: counts[0],
+                cache_read: counts[1],
+                cache_write_5m: counts[2],
+                cache_write_1h: counts[3],
+                output: counts[4],
+                reasoning: counts[5],
+                input_audio: counts[6],
+                input_image: counts[7],
+                output_audio: counts[8],
+                web_search_requests: counts[9],
+                model: texts[0].clone(),
+                provider: texts[1].clone(),
+                response_id: texts[2].clone(),
+                finish_reason: texts[3].clone(),
+                reported_cost: reported.map(|r| Decimal::new(r, 9)),
+                ..Usage::default()
+            };
+            usage_same_as_serde(&usage);
+        }
+
         #[test]
         fn any_cost_matches_serde(
             total in proptest::option::of(-(1i128 << 95)..(1i128 << 95)),

@@ -557,7 +557,17 @@ fn bind_event(
         }
     };
     insert.bind(base + 19, event_type)?;
-    let usage_json = opt_json_into(&mut scratch.usage, usage.filter(|u| !usage_is_plain(u)))?;
+    let usage_json = match usage.filter(|u| !usage_is_plain(u)) {
+        Some(u) => {
+            scratch.usage.clear();
+            super::json::write_usage(&mut scratch.usage, u, &mut scratch.digits);
+            Some(
+                std::str::from_utf8(&scratch.usage)
+                    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?,
+            )
+        }
+        None => None,
+    };
     insert.bind(base + 20, usage_json)?;
     let cost_json = match ev.cost.as_ref().filter(|c| !cost_is_plain(c)) {
         Some(cost) => {
