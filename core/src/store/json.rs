@@ -5,8 +5,8 @@
 //! compare the two), so rows read back the same whichever wrote them.
 
 use super::sqlite::decimal_text;
-use crate::{Cost, Outcome, Usage};
 use crate::pricing::Provenance;
+use crate::{Cost, Outcome, Usage};
 use rust_decimal::Decimal;
 
 /// Appends the JSON of `cost` to `out`.
