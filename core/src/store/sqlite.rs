@@ -351,12 +351,22 @@ struct RowScratch {
     op: Vec<u8>,
 }
 
+/// Empties `buf`, has `write` fill it, and returns it as text.
+fn text_into(
+    buf: &mut Vec<u8>,
+    write: impl FnOnce(&mut Vec<u8>) -> rusqlite::Result<()>,
+) -> rusqlite::Result<&str> {
+    buf.clear();
+    write(buf)?;
+    std::str::from_utf8(buf).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+}
+
 /// Writes `v` as JSON into `buf` and returns it as text.
 fn json_into<'b, T: Serialize + ?Sized>(buf: &'b mut Vec<u8>, v: &T) -> rusqlite::Result<&'b str> {
-    buf.clear();
-    serde_json::to_writer(&mut *buf, v)
-        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-    std::str::from_utf8(buf).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+    text_into(buf, |buf| {
+        serde_json::to_writer(buf, v)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+    })
 }
 
 fn opt_json_into<'b, T: Serialize>(
@@ -557,29 +567,28 @@ fn bind_event(
         }
     };
     insert.bind(base + 19, event_type)?;
-    let usage_json = match usage.filter(|u| !usage_is_plain(u)) {
-        Some(u) => {
-            scratch.usage.clear();
-            super::json::write_usage(&mut scratch.usage, u, &mut scratch.digits);
-            Some(
-                std::str::from_utf8(&scratch.usage)
-                    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?,
-            )
-        }
-        None => None,
-    };
+    let digits = &mut scratch.digits;
+    let usage_json = usage
+        .filter(|u| !usage_is_plain(u))
+        .map(|u| {
+            text_into(&mut scratch.usage, |buf| {
+                super::json::write_usage(buf, u, digits);
+                Ok(())
+            })
+        })
+        .transpose()?;
     insert.bind(base + 20, usage_json)?;
-    let cost_json = match ev.cost.as_ref().filter(|c| !cost_is_plain(c)) {
-        Some(cost) => {
-            scratch.cost.clear();
-            super::json::write_cost(&mut scratch.cost, cost, &mut scratch.digits);
-            Some(
-                std::str::from_utf8(&scratch.cost)
-                    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?,
-            )
-        }
-        None => None,
-    };
+    let cost_json = ev
+        .cost
+        .as_ref()
+        .filter(|c| !cost_is_plain(c))
+        .map(|c| {
+            text_into(&mut scratch.cost, |buf| {
+                super::json::write_cost(buf, c, digits);
+                Ok(())
+            })
+        })
+        .transpose()?;
     insert.bind(base + 21, cost_json)?;
     insert.bind(base + 22, opt_json_into(&mut scratch.op, ev.op.as_ref())?)?;
     let content = if ev.content.is_empty() {
