@@ -125,6 +125,62 @@ impl QuickCall {
         Ok(())
     }
 
+    /// Turns `ev`, whatever it held, into the event [`QuickCall::into_event`] builds, reusing
+    /// its strings' buffers: the writer recycles the events of one batch for the calls of the
+    /// next, so building an event from a call allocates nothing once the buffers are grown.
+    pub(crate) fn write_into(&self, ev: &mut Event) {
+        // Every field is named, so a field added to `Event` must be considered here.
+        let Event {
+            event_id,
+            session_id,
+            timestamp,
+            event_type,
+            content,
+            task_id,
+            duration_ms,
+            attributes,
+            extra,
+            trace_id,
+            outcome,
+            usage,
+            cost,
+            latency_ms,
+            model,
+            provider,
+            request_id,
+            agent,
+            tool,
+            error,
+            op,
+        } = ev;
+        let mut id = uuid::Uuid::encode_buffer();
+        event_id.clear();
+        event_id.push_str(self.event_id.hyphenated().encode_lower(&mut id));
+        session_id.clear();
+        session_id.push_str(&self.session_id);
+        *timestamp = self.timestamp();
+        if event_type.custom_kind() != Some(kinds::LLM_CALL) {
+            *event_type = EventType::custom(kinds::LLM_CALL);
+        }
+        content.clear();
+        *task_id = None;
+        *duration_ms = None;
+        attributes.clear();
+        extra.clear();
+        set_text(trace_id, self.trace_id.as_deref());
+        *outcome = self.outcome;
+        *usage = self.usage_value();
+        *cost = None;
+        *latency_ms = self.latency_ms;
+        set_text(model, self.model.as_deref());
+        set_text(provider, self.provider.as_deref());
+        *request_id = None;
+        set_text(agent, self.agent.as_deref());
+        *tool = None;
+        *error = None;
+        *op = None;
+    }
+
     /// The event this call is stored as, equal to what [`super::LlmCall::into_event`] builds
     /// from the same fields.
     pub fn into_event(self) -> Event {
@@ -161,6 +217,17 @@ struct Checked {
 
 thread_local! {
     static CHECKED: RefCell<Checked> = RefCell::new(Checked::default());
+}
+
+/// Sets an optional text field to `value`, reusing the buffer it already has.
+fn set_text(field: &mut Option<String>, value: Option<&str>) {
+    match (field.as_mut(), value) {
+        (Some(buf), Some(v)) => {
+            buf.clear();
+            buf.push_str(v);
+        }
+        (_, v) => *field = v.map(str::to_owned),
+    }
 }
 
 fn same(a: Option<&Arc<str>>, b: Option<&Arc<str>>) -> bool {
@@ -210,6 +277,50 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn an_event_rewritten_from_a_call_equals_the_event_built_from_it() {
+        // An event left over from an earlier batch, with every field the call does not set.
+        let mut old = Event::with_id(
+            "other-session-with-a-longer-id",
+            "not-a-uuid",
+            Utc::now(),
+            EventType::ToolCall {
+                name: "search".into(),
+            },
+        );
+        old.content = vec![crate::ContentBlock::Text { text: "hi".into() }];
+        old.task_id = Some("t".into());
+        old.duration_ms = Some(5);
+        old.attributes.insert("k".into(), serde_json::json!(1));
+        old.extra.insert("x".into(), serde_json::json!(2));
+        old.trace_id = Some("trace-old".into());
+        old.outcome = Outcome::Failed;
+        old.usage = Some(Usage {
+            model: Some("m".into()),
+            ..Usage::default()
+        });
+        old.cost = Some(Cost::unpriced());
+        old.latency_ms = Some(9);
+        old.model = Some("old-model".into());
+        old.provider = Some("old-provider".into());
+        old.request_id = Some("r".into());
+        old.agent = Some("old-agent".into());
+        old.tool = Some("search".into());
+        old.error = Some("boom".into());
+        old.op = Some(crate::SessionOp::End { notes: None });
+        let mut call = QuickCall::new(Arc::from("bot-7"));
+        call.model = Some(Arc::from("gpt-4o-mini"));
+        call.agent = Some(Arc::from("trader"));
+        call.usage = Some(std::array::from_fn(|i| (i % 3 == 0).then_some(i as u64)));
+        call.latency_ms = Some(120);
+        call.write_into(&mut old);
+        assert_eq!(old, call.clone().into_event());
+        // And with the optional fields absent, those the old event had are cleared.
+        let bare = QuickCall::new(Arc::from("bot-8"));
+        bare.write_into(&mut old);
+        assert_eq!(old, bare.into_event());
     }
 
     #[test]

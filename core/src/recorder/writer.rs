@@ -3,14 +3,15 @@
 //! hand it to the other sinks, publish progress.
 
 use super::budget::Ledger;
-use super::queue::ChunkQueue;
+use super::queue::{self, ChunkQueue};
 use super::quick::{QuickCall, price};
 use super::validate::redact;
 use crate::pricing::PriceTable;
 use crate::store::{
     BatchOutcome, Checkpointer, ConnectionOptions, FileId, Sink, SqliteStore, StorageError,
 };
-use crate::{ContentBlock, Event};
+use crate::{ContentBlock, Event, EventType};
+use chrono::DateTime;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -106,7 +107,7 @@ pub(crate) struct Writer {
 
 impl Writer {
     pub fn run(mut self) {
-        let mut pending: Vec<Event> = Vec::new();
+        let mut pending = Batch::default();
         // The chunk last taken, emptied, handed back to the queue with the next lock.
         let mut emptied: Option<Vec<Queued>> = None;
         let mut pending_upto = 0u64;
@@ -157,16 +158,15 @@ impl Writer {
                 drop(st);
             }
 
-            match self.store(&mut pending, &mut committed) {
+            match self.store(pending.events_mut(), &mut committed) {
                 Ok(outcome) => {
                     let mut st = self.shared.lock();
                     st.durable = pending_upto;
                     st.failure = None;
                     st.batches += 1;
                     st.duplicates += outcome.inserted.iter().filter(|i| !**i).count() as u64;
-                    st.ledger.committed(&pending, &outcome);
+                    st.ledger.committed(pending.events(), &outcome);
                     drop(st);
-                    // Dropping the events (freeing their strings) happens outside the lock.
                     pending.clear();
                     self.shared.progress.notify_all();
                 }
@@ -191,30 +191,28 @@ impl Writer {
 
     /// Moves the taken entries into `pending` as events, building and pricing the calls, then
     /// charges the calls' costs to the session ledger.
-    fn assemble(&mut self, taken: &mut Vec<Queued>, pending: &mut Vec<Event>) {
+    fn assemble(&mut self, taken: &mut Vec<Queued>, pending: &mut Batch) {
         let mut calls = Vec::new();
-        for entry in taken.drain(..) {
+        // By reference: an entry is as large as an event, too large to move out and back.
+        for entry in taken.iter_mut() {
             match entry {
-                Queued::Event(ev) => pending.push(ev),
+                Queued::Event(ev) => pending.take(ev),
                 Queued::Call(call) => {
-                    // Built in its place in `pending`: an event is too large to move twice.
-                    calls.push(pending.len());
-                    pending.push(call.into_event());
-                    let Some(ev) = pending.last_mut() else {
-                        continue;
-                    };
+                    calls.push(pending.len);
+                    let ev = pending.push_call(call);
                     // `QuickCall::check` ran the checks pricing could fail; should a custom table
                     // still fail (a decimal overflow), the call is stored unpriced, not lost.
                     ev.cost = price(self.prices.as_deref(), ev).unwrap_or(None);
                 }
             }
         }
+        taken.clear();
         if calls.is_empty() {
             return;
         }
         let mut st = self.shared.lock();
         for &i in &calls {
-            let ev = &pending[i];
+            let ev = &pending.events()[i];
             // No limit applied when the call was queued, and `log()` waits for this charge
             // before judging any limit, so this records the spend and yields no alert; were
             // one to appear it is queued like any other.
@@ -294,6 +292,59 @@ impl Writer {
                 ..BatchOutcome::default()
             },
         })
+    }
+}
+
+/// The events of the batch being stored: the first `len` of `events`. The events after them
+/// belong to earlier batches and are kept to be rewritten in place for the calls of the next
+/// one, so building an event from a call neither allocates its strings nor frees them again.
+#[derive(Default)]
+struct Batch {
+    events: Vec<Event>,
+    len: usize,
+}
+
+impl Batch {
+    fn events(&self) -> &[Event] {
+        &self.events[..self.len]
+    }
+
+    fn events_mut(&mut self) -> &mut [Event] {
+        &mut self.events[..self.len]
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Adds `ev`, leaving in its place an event to be dropped with the queue's chunk.
+    fn take(&mut self, ev: &mut Event) {
+        match self.events.get_mut(self.len) {
+            Some(slot) => std::mem::swap(slot, ev),
+            None => {
+                let empty = Event::with_id("", "", DateTime::UNIX_EPOCH, EventType::UserMessage);
+                self.events.push(std::mem::replace(ev, empty));
+            }
+        }
+        self.len += 1;
+    }
+
+    /// Adds the event of `call`, rewriting a kept event when there is one.
+    fn push_call(&mut self, call: &QuickCall) -> &mut Event {
+        let i = self.len;
+        match self.events.get_mut(i) {
+            Some(slot) => call.write_into(slot),
+            None => self.events.push(call.clone().into_event()),
+        }
+        self.len += 1;
+        &mut self.events[i]
+    }
+
+    /// Ends the batch. The events kept for reuse are bounded by one chunk of the queue; those
+    /// past it are dropped (their strings freed) here, outside the lock.
+    fn clear(&mut self) {
+        self.len = 0;
+        self.events.truncate(queue::CHUNK);
     }
 }
 

@@ -344,29 +344,19 @@ struct RowScratch {
     cost_usd: String,
     event_type: Option<EventType>,
     event_type_json: Vec<u8>,
-    usage: Vec<u8>,
-    cost: Vec<u8>,
+    usage: String,
+    cost: String,
     /// The digits of the decimals in the cost's JSON.
     digits: String,
     op: Vec<u8>,
 }
 
-/// Empties `buf`, has `write` fill it, and returns it as text.
-fn text_into(
-    buf: &mut Vec<u8>,
-    write: impl FnOnce(&mut Vec<u8>) -> rusqlite::Result<()>,
-) -> rusqlite::Result<&str> {
-    buf.clear();
-    write(buf)?;
-    std::str::from_utf8(buf).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
-}
-
 /// Writes `v` as JSON into `buf` and returns it as text.
 fn json_into<'b, T: Serialize + ?Sized>(buf: &'b mut Vec<u8>, v: &T) -> rusqlite::Result<&'b str> {
-    text_into(buf, |buf| {
-        serde_json::to_writer(buf, v)
-            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
-    })
+    let failed = |e| rusqlite::Error::ToSqlConversionFailure(e);
+    buf.clear();
+    serde_json::to_writer(&mut *buf, v).map_err(|e| failed(e.into()))?;
+    std::str::from_utf8(buf).map_err(|e| failed(e.into()))
 }
 
 fn opt_json_into<'b, T: Serialize>(
@@ -568,27 +558,17 @@ fn bind_event(
     };
     insert.bind(base + 19, event_type)?;
     let digits = &mut scratch.digits;
-    let usage_json = usage
-        .filter(|u| !usage_is_plain(u))
-        .map(|u| {
-            text_into(&mut scratch.usage, |buf| {
-                super::json::write_usage(buf, u, digits);
-                Ok(())
-            })
-        })
-        .transpose()?;
+    let usage_json = usage.filter(|u| !usage_is_plain(u)).map(|u| {
+        scratch.usage.clear();
+        super::json::write_usage(&mut scratch.usage, u, digits);
+        scratch.usage.as_str()
+    });
     insert.bind(base + 20, usage_json)?;
-    let cost_json = ev
-        .cost
-        .as_ref()
-        .filter(|c| !cost_is_plain(c))
-        .map(|c| {
-            text_into(&mut scratch.cost, |buf| {
-                super::json::write_cost(buf, c, digits);
-                Ok(())
-            })
-        })
-        .transpose()?;
+    let cost_json = ev.cost.as_ref().filter(|c| !cost_is_plain(c)).map(|c| {
+        scratch.cost.clear();
+        super::json::write_cost(&mut scratch.cost, c, digits);
+        scratch.cost.as_str()
+    });
     insert.bind(base + 21, cost_json)?;
     insert.bind(base + 22, opt_json_into(&mut scratch.op, ev.op.as_ref())?)?;
     let content = if ev.content.is_empty() {
@@ -840,7 +820,9 @@ impl SqliteStore {
         let mut spend: Vec<(String, i32, Decimal)> = Vec::new();
         let mut slots: Vec<usize> = Vec::with_capacity(GROUP);
         {
-            let mut session_of = |ev| session_slot(&tx, &mut touched, &mut index, ev);
+            let mut last = None;
+            let mut session_of =
+                |ev| session_slot(&tx, &mut touched, &mut index, &mut last, ev);
             let groups = if grouped { events.len() / GROUP } else { 0 };
             let (head, tail) = events.split_at(groups * GROUP);
             let mut slot_list: Vec<usize> = Vec::with_capacity(events.len());
@@ -973,15 +955,24 @@ fn session_slot<'e>(
     conn: &Connection,
     touched: &mut Vec<Touched>,
     index: &mut HashMap<&'e str, usize>,
+    last: &mut Option<usize>,
     ev: &'e Event,
 ) -> rusqlite::Result<(usize, i64)> {
+    // Consecutive events are mostly of one session: compare with the last before hashing.
+    if let Some(i) = *last
+        && touched[i].row.session_id == ev.session_id
+    {
+        return Ok((i, touched[i].skey));
+    }
     if let Some(&i) = index.get(ev.session_id.as_str()) {
+        *last = Some(i);
         return Ok((i, touched[i].skey));
     }
     let t = Touched::load(conn, &ev.session_id, ev.timestamp)?;
     let skey = t.skey;
     touched.push(t);
     index.insert(ev.session_id.as_str(), touched.len() - 1);
+    *last = Some(touched.len() - 1);
     Ok((touched.len() - 1, skey))
 }
 
