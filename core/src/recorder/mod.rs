@@ -633,7 +633,7 @@ impl Recorder {
     /// (the same errors [`Recorder::log`] gives); the writer builds the event and prices it.
     /// When a budget limit applies to the session or its agent the call takes the path of
     /// [`Recorder::log`] instead, so the limit is judged with its cost before this returns; so
-    /// does a call that finds the queue half full, see below.
+    /// does a call that finds the queue full.
     /// Returns `false` when the queue was full under [`FullQueue::Drop`].
     pub fn log_quick(&self, call: QuickCall) -> Result<bool> {
         let shared = &self.inner.shared;
@@ -642,26 +642,17 @@ impl Recorder {
         }
         call.check(self.inner.prices.as_deref())?;
         let mut st = shared.lock();
-        loop {
-            // A half-full queue means the writer is behind and the caller would soon wait for
-            // room anyway: it builds and prices the event itself, which the writer then only
-            // stores, so the backlog drains sooner.
-            if st.queue.len() >= shared.capacity / 2
-                || st
-                    .ledger
-                    .limits_apply(&call.session_id, call.agent.as_deref())
-            {
-                drop(st);
-                return self.log(call.into_event()).map(|r| r.queued);
-            }
-            if st.queue.len() < shared.capacity {
-                break;
-            }
-            // Waiting for room lets other events in, a budget among them: judge again after.
-            st = match self.room(st)? {
-                Some(st) => st,
-                None => return Ok(false),
-            };
+        // A full queue means the caller must wait for room: it builds and prices the event in
+        // the meantime, which the writer then only stores, and `log()` waits for the room (or
+        // drops the event, under `FullQueue::Drop`). Until then the caller does not take that
+        // work back: the queue is there to absorb a burst at the cost of the call alone.
+        if st.queue.len() >= shared.capacity
+            || st
+                .ledger
+                .limits_apply(&call.session_id, call.agent.as_deref())
+        {
+            drop(st);
+            return self.log(call.into_event()).map(|r| r.queued);
         }
         st.accepted += 1;
         st.calls_pending += 1;

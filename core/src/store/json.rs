@@ -157,9 +157,9 @@ fn decimal(out: &mut String, d: &Decimal, digits: &mut String) {
 fn string(out: &mut String, s: &str) {
     // Every byte is looked at (no early exit), which the compiler turns into a few wide
     // comparisons instead of a branch per byte.
-    let plain = !s
-        .bytes()
-        .fold(false, |bad, b| bad | (b < 0x20) | (b == b'"') | (b == b'\\'));
+    let plain = !s.bytes().fold(false, |bad, b| {
+        bad | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
     if plain {
         out.push('"');
         out.push_str(s);

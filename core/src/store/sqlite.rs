@@ -821,8 +821,7 @@ impl SqliteStore {
         let mut slots: Vec<usize> = Vec::with_capacity(GROUP);
         {
             let mut last = None;
-            let mut session_of =
-                |ev| session_slot(&tx, &mut touched, &mut index, &mut last, ev);
+            let mut session_of = |ev| session_slot(&tx, &mut touched, &mut index, &mut last, ev);
             let groups = if grouped { events.len() / GROUP } else { 0 };
             let (head, tail) = events.split_at(groups * GROUP);
             let mut slot_list: Vec<usize> = Vec::with_capacity(events.len());

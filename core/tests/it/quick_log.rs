@@ -282,8 +282,8 @@ fn threads_logging_at_once_lose_nothing_and_share_no_id() {
 
 #[test]
 fn calls_that_find_the_writer_behind_are_priced_by_the_caller_with_the_same_result() {
-    // A queue of 8: from the fourth queued entry on, calls are built and priced on the caller's
-    // thread, and the queue fills and drains repeatedly.
+    // A queue of 8: a call that finds it full is built and priced on the caller's thread, and
+    // the queue fills and drains repeatedly.
     let sink = MemorySink::new();
     let rec = Recorder::builder()
         .memory()
