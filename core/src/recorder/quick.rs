@@ -125,9 +125,9 @@ impl QuickCall {
         Ok(())
     }
 
-    /// Turns `ev`, whatever it held, into the event [`QuickCall::into_event`] builds, reusing
-    /// its strings' buffers: the writer recycles the events of one batch for the calls of the
-    /// next, so building an event from a call allocates nothing once the buffers are grown.
+    /// Turns `ev`, whatever it held, into the event of this call, reusing its strings' buffers:
+    /// the writer recycles the events of one batch for the calls of the next, so building an
+    /// event from a call allocates nothing once the buffers are grown.
     pub(crate) fn write_into(&self, ev: &mut Event) {
         // Every field is named, so a field added to `Event` must be considered here.
         let Event {
@@ -184,24 +184,13 @@ impl QuickCall {
     /// The event this call is stored as, equal to what [`super::LlmCall::into_event`] builds
     /// from the same fields.
     pub fn into_event(self) -> Event {
-        let usage = self.usage_value();
         let mut ev = Event::with_id(
-            &*self.session_id,
-            &*self
-                .event_id
-                .hyphenated()
-                .encode_lower(&mut uuid::Uuid::encode_buffer()),
+            String::new(),
+            String::new(),
             self.timestamp(),
             EventType::custom(kinds::LLM_CALL),
         );
-        let text = |s: Option<Arc<str>>| s.map(|s| s.to_string());
-        ev.model = text(self.model);
-        ev.provider = text(self.provider);
-        ev.agent = text(self.agent);
-        ev.trace_id = text(self.trace_id);
-        ev.outcome = self.outcome;
-        ev.usage = usage;
-        ev.latency_ms = self.latency_ms;
+        self.write_into(&mut ev);
         ev
     }
 }

@@ -353,10 +353,10 @@ struct RowScratch {
 
 /// Writes `v` as JSON into `buf` and returns it as text.
 fn json_into<'b, T: Serialize + ?Sized>(buf: &'b mut Vec<u8>, v: &T) -> rusqlite::Result<&'b str> {
-    let failed = |e| rusqlite::Error::ToSqlConversionFailure(e);
+    use rusqlite::Error::ToSqlConversionFailure as Failed;
     buf.clear();
-    serde_json::to_writer(&mut *buf, v).map_err(|e| failed(e.into()))?;
-    std::str::from_utf8(buf).map_err(|e| failed(e.into()))
+    serde_json::to_writer(&mut *buf, v).map_err(|e| Failed(e.into()))?;
+    std::str::from_utf8(buf).map_err(|e| Failed(e.into()))
 }
 
 fn opt_json_into<'b, T: Serialize>(
