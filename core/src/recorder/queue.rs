@@ -3,8 +3,16 @@
 //! transaction, so the events it works on at once stay a few megabytes however far behind it is,
 //! and emptied chunks come back to be filled again instead of the queue regrowing (and the
 //! kernel zeroing fresh pages) after every batch.
+//!
+//! A chunk keeps its finished events (1,440 bytes each) apart from its entries, and an entry is
+//! only the size of a compact call (about a fifth of that): the calls a binding queues take a
+//! fifth of the memory they would as events, and an event logged from Rust is moved into a kept
+//! vector, with no allocation of its own. The queue is bounded by the room its entries take: a
+//! call takes one unit and an event [`EVENT_ROOM`], so a queue with room for N events holds 4 N
+//! calls, in less memory than N events.
 
-use super::writer::Queued;
+use super::quick::QuickCall;
+use crate::Event;
 use std::collections::VecDeque;
 
 /// Entries per chunk: the most events the writer stores in one transaction.
@@ -13,11 +21,53 @@ pub(crate) const CHUNK: usize = 2048;
 /// Emptied chunks kept for reuse; more are freed.
 const SPARE: usize = 4;
 
+/// The room a queued event takes, counted in compact calls: its entry is the size of a call, and
+/// the event beside it about five times that.
+pub(crate) const EVENT_ROOM: usize = 4;
+
+/// One queued entry, in the order it was logged: a finished event (its position in the chunk's
+/// `events`), or a call the writer turns into one.
+// Calls are the entries a binding queues by the thousand: held inline, a call costs no
+// allocation on the caller's thread, and the marker of an event wastes one call's size.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Entry {
+    Event(usize),
+    Call(QuickCall),
+}
+
+/// A run of consecutive entries, stored by the writer as one transaction.
+#[derive(Default)]
+pub(crate) struct Chunk {
+    pub entries: Vec<Entry>,
+    /// The finished events the entries point to.
+    pub events: Vec<Event>,
+}
+
+impl Chunk {
+    fn with_capacity() -> Self {
+        Chunk {
+            entries: Vec::with_capacity(CHUNK),
+            events: Vec::new(),
+        }
+    }
+
+    fn room(&self) -> usize {
+        self.entries.len() + self.events.len() * (EVENT_ROOM - 1)
+    }
+
+    /// Empties the chunk, dropping what it holds, and keeps its buffers.
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.events.clear();
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct ChunkQueue {
-    chunks: VecDeque<Vec<Queued>>,
-    spare: Vec<Vec<Queued>>,
+    chunks: VecDeque<Chunk>,
+    spare: Vec<Chunk>,
     len: usize,
+    room: usize,
 }
 
 impl ChunkQueue {
@@ -30,109 +80,184 @@ impl ChunkQueue {
         self.len == 0
     }
 
-    pub fn push(&mut self, entry: Queued) {
-        match self.chunks.back_mut() {
-            Some(last) if last.len() < CHUNK => last.push(entry),
-            _ => {
-                let mut chunk = self
-                    .spare
-                    .pop()
-                    .unwrap_or_else(|| Vec::with_capacity(CHUNK));
-                chunk.push(entry);
-                self.chunks.push_back(chunk);
-            }
-        }
-        self.len += 1;
+    /// The room the queued entries take: one per call, [`EVENT_ROOM`] per event.
+    pub fn room(&self) -> usize {
+        self.room
     }
 
-    pub fn extend(&mut self, entries: impl IntoIterator<Item = Queued>) {
-        for entry in entries {
-            self.push(entry);
+    /// The chunk the next entry goes to.
+    fn last(&mut self) -> &mut Chunk {
+        if self.chunks.back().is_none_or(|c| c.entries.len() >= CHUNK) {
+            let chunk = self.spare.pop().unwrap_or_else(Chunk::with_capacity);
+            self.chunks.push_back(chunk);
+        }
+        self.len += 1;
+        self.chunks.back_mut().expect("a chunk was just added")
+    }
+
+    pub fn push_call(&mut self, call: QuickCall) {
+        self.room += 1;
+        self.last().entries.push(Entry::Call(call));
+    }
+
+    pub fn push_event(&mut self, ev: Event) {
+        self.room += EVENT_ROOM;
+        let chunk = self.last();
+        if chunk.events.capacity() == 0 {
+            // Address space only: the pages are touched as events are written.
+            chunk.events.reserve_exact(CHUNK);
+        }
+        chunk.entries.push(Entry::Event(chunk.events.len()));
+        chunk.events.push(ev);
+    }
+
+    pub fn extend_events(&mut self, events: impl IntoIterator<Item = Event>) {
+        for ev in events {
+            self.push_event(ev);
         }
     }
 
     /// Takes the oldest chunk (the only one when the queue holds fewer than [`CHUNK`] entries).
-    pub fn take_oldest(&mut self) -> Option<Vec<Queued>> {
+    pub fn take_oldest(&mut self) -> Option<Chunk> {
         let chunk = self.chunks.pop_front()?;
-        self.len -= chunk.len();
+        self.len -= chunk.entries.len();
+        self.room -= chunk.room();
         Some(chunk)
     }
 
     /// Gives back a chunk the writer has emptied, to be filled again.
-    pub fn recycle(&mut self, mut chunk: Vec<Queued>) {
+    pub fn recycle(&mut self, mut chunk: Chunk) {
         chunk.clear();
-        if self.spare.len() < SPARE && chunk.capacity() >= CHUNK {
+        if self.spare.len() < SPARE && chunk.entries.capacity() >= CHUNK {
             self.spare.push(chunk);
         }
     }
 
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Queued> {
-        self.chunks.iter_mut().flatten()
+    /// Replaces every queued call, in its place, by the event `f` builds from it; returns how
+    /// many were replaced.
+    pub fn replace_calls(&mut self, mut f: impl FnMut(&QuickCall) -> Event) -> usize {
+        let mut replaced = 0;
+        for chunk in &mut self.chunks {
+            for entry in &mut chunk.entries {
+                if let Entry::Call(call) = entry {
+                    chunk.events.push(f(call));
+                    *entry = Entry::Event(chunk.events.len() - 1);
+                    replaced += 1;
+                }
+            }
+        }
+        self.room += replaced * (EVENT_ROOM - 1);
+        replaced
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Event, EventType};
+    use crate::EventType;
+    use std::sync::Arc;
 
-    fn entry(i: usize) -> Queued {
+    fn event(i: usize) -> Event {
         let mut ev = Event::new("s", EventType::custom("note"));
         ev.event_id = i.to_string();
-        Queued::Event(ev)
+        ev
     }
 
-    fn id(entry: &Queued) -> usize {
-        match entry {
-            Queued::Event(ev) => ev.event_id.parse().unwrap(),
-            Queued::Call(_) => unreachable!("only events are queued here"),
-        }
+    fn call() -> QuickCall {
+        QuickCall::new(Arc::from("s"))
+    }
+
+    /// What each entry of `chunk` holds, in order: an event's id, or `call <id>`.
+    fn contents(chunk: &Chunk) -> Vec<String> {
+        chunk
+            .entries
+            .iter()
+            .map(|e| match e {
+                Entry::Event(k) => chunk.events[*k].event_id.clone(),
+                Entry::Call(c) => format!("call {}", c.event_id),
+            })
+            .collect()
     }
 
     #[test]
     fn chunks_come_out_oldest_first_and_whole() {
         let mut q = ChunkQueue::default();
         let n = 2 * CHUNK + 5;
-        q.extend((0..n).map(entry));
+        q.extend_events((0..n).map(event));
         assert_eq!(q.len(), n);
+        assert_eq!(q.room(), n * EVENT_ROOM);
         let mut seen = Vec::new();
         let mut sizes = Vec::new();
         while let Some(chunk) = q.take_oldest() {
-            sizes.push(chunk.len());
-            seen.extend(chunk.iter().map(id));
+            sizes.push(chunk.entries.len());
+            seen.extend(contents(&chunk));
             q.recycle(chunk);
         }
         assert_eq!(sizes, [CHUNK, CHUNK, 5]);
-        assert_eq!(seen, (0..n).collect::<Vec<_>>());
+        assert_eq!(seen, (0..n).map(|i| i.to_string()).collect::<Vec<_>>());
         assert!(q.is_empty());
-        assert_eq!(q.len(), 0);
+        assert_eq!((q.len(), q.room()), (0, 0));
     }
 
     #[test]
     fn an_emptied_chunk_is_filled_again() {
         let mut q = ChunkQueue::default();
-        q.extend((0..CHUNK).map(entry));
+        q.extend_events((0..CHUNK).map(event));
         let chunk = q.take_oldest().unwrap();
-        let at = chunk.as_ptr() as usize;
+        let at = (
+            chunk.entries.as_ptr() as usize,
+            chunk.events.as_ptr() as usize,
+        );
         q.recycle(chunk);
-        q.push(entry(7));
+        q.push_event(event(7));
         let again = q.take_oldest().unwrap();
-        assert_eq!(again.as_ptr() as usize, at, "the spare buffer was reused");
-        assert_eq!(again.iter().map(id).collect::<Vec<_>>(), [7]);
+        let now = (
+            again.entries.as_ptr() as usize,
+            again.events.as_ptr() as usize,
+        );
+        assert_eq!(now, at, "the spare buffers were reused");
+        assert_eq!(contents(&again), ["7"]);
     }
 
     #[test]
-    fn entries_can_be_rewritten_in_place_across_chunks() {
+    fn calls_and_events_keep_their_order_and_calls_are_replaced_in_place() {
         let mut q = ChunkQueue::default();
-        q.extend((0..CHUNK + 3).map(entry));
-        for e in q.iter_mut() {
-            let doubled = id(e) * 2;
-            *e = entry(doubled);
+        // Every third entry is a call; the others are events.
+        let n = CHUNK + 4;
+        let mut expected = Vec::new();
+        for i in 0..n {
+            if i % 3 == 0 {
+                let c = call();
+                expected.push(format!("call {}", c.event_id));
+                q.push_call(c);
+            } else {
+                expected.push(i.to_string());
+                q.push_event(event(i));
+            }
         }
+        let calls = n.div_ceil(3);
+        assert_eq!(q.len(), n);
+        assert_eq!(q.room(), calls + (n - calls) * EVENT_ROOM);
+
+        let replaced = q.replace_calls(|c| {
+            let mut ev = c.clone().into_event();
+            ev.event_id = format!("call {}", c.event_id);
+            ev
+        });
+        assert_eq!(replaced, calls);
+        assert_eq!(q.room(), n * EVENT_ROOM);
         let mut seen = Vec::new();
         while let Some(chunk) = q.take_oldest() {
-            seen.extend(chunk.iter().map(id));
+            assert!(chunk.entries.iter().all(|e| matches!(e, Entry::Event(_))));
+            seen.extend(contents(&chunk));
         }
-        assert_eq!(seen, (0..CHUNK + 3).map(|i| i * 2).collect::<Vec<_>>());
+        assert_eq!(seen, expected);
+        assert_eq!(q.room(), 0);
+    }
+
+    #[test]
+    fn an_entry_is_the_size_of_a_call() {
+        assert!(std::mem::size_of::<Entry>() <= std::mem::size_of::<QuickCall>() + 8);
+        assert!(std::mem::size_of::<Event>() >= 4 * std::mem::size_of::<QuickCall>());
     }
 }

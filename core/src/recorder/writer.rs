@@ -3,7 +3,7 @@
 //! hand it to the other sinks, publish progress.
 
 use super::budget::Ledger;
-use super::queue::{self, ChunkQueue};
+use super::queue::{self, Chunk, ChunkQueue, Entry};
 use super::quick::{QuickCall, price};
 use super::validate::redact;
 use crate::pricing::PriceTable;
@@ -16,15 +16,6 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-
-/// One queued entry: a finished event, or a call the writer turns into one.
-// Boxing the event would cost an allocation per event on the Rust ingest path; the queue's slots
-// are reused from batch to batch, so their size is paid once.
-#[allow(clippy::large_enum_variant)]
-pub(crate) enum Queued {
-    Event(Event),
-    Call(QuickCall),
-}
 
 /// Queue state and the in-memory session ledger, behind one lock so `log()` takes one lock.
 pub(crate) struct State {
@@ -53,7 +44,8 @@ pub(crate) struct Shared {
     pub wake: Condvar,
     /// Flushers and producers blocked on a full queue wait here.
     pub progress: Condvar,
-    pub capacity: usize,
+    /// The room of the queue ([`queue::EVENT_ROOM`] per event of the configured capacity).
+    pub room: usize,
     /// Queue length at which a producer wakes a sleeping writer early.
     pub wake_at: usize,
     pub interval: Duration,
@@ -109,7 +101,7 @@ impl Writer {
     pub fn run(mut self) {
         let mut pending = Batch::default();
         // The chunk last taken, emptied, handed back to the queue with the next lock.
-        let mut emptied: Option<Vec<Queued>> = None;
+        let mut emptied: Option<Chunk> = None;
         let mut pending_upto = 0u64;
         // The database outcome of `pending` once committed and how many sinks took it, so a
         // retry after a sink failure resumes at the failed sink instead of committing again
@@ -191,13 +183,12 @@ impl Writer {
 
     /// Moves the taken entries into `pending` as events, building and pricing the calls, then
     /// charges the calls' costs to the session ledger.
-    fn assemble(&mut self, taken: &mut Vec<Queued>, pending: &mut Batch) {
+    fn assemble(&mut self, taken: &mut Chunk, pending: &mut Batch) {
         let mut calls = Vec::new();
-        // By reference: an entry is as large as an event, too large to move out and back.
-        for entry in taken.iter_mut() {
+        for entry in &taken.entries {
             match entry {
-                Queued::Event(ev) => pending.take(ev),
-                Queued::Call(call) => {
+                Entry::Event(k) => pending.take(&mut taken.events[*k]),
+                Entry::Call(call) => {
                     calls.push(pending.len);
                     let ev = pending.push_call(call);
                     // `QuickCall::check` ran the checks pricing could fail; should a custom table
@@ -206,6 +197,7 @@ impl Writer {
                 }
             }
         }
+        // Drops the calls and the events swapped out of `pending`, outside the lock.
         taken.clear();
         if calls.is_empty() {
             return;
@@ -218,7 +210,7 @@ impl Writer {
             // one to appear it is queued like any other.
             let (_, extra) = st.ledger.charge(ev, crate::store::usd_of(ev));
             st.accepted += extra.len() as u64;
-            st.queue.extend(extra.into_iter().map(Queued::Event));
+            st.queue.extend_events(extra);
         }
         st.calls_pending -= calls.len() as u64;
         drop(st);

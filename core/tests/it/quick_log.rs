@@ -3,7 +3,7 @@
 //! although the writer prices it.
 
 use hailog::pricing::{CostOptions, PriceTable};
-use hailog::recorder::{BudgetState, LlmCall, QuickCall, Recorder};
+use hailog::recorder::{BudgetState, FullQueue, LlmCall, QuickCall, Recorder};
 use hailog::store::MemorySink;
 use hailog::{Error, Event, Outcome, SessionOp, Usage};
 use rust_decimal::Decimal;
@@ -281,9 +281,63 @@ fn threads_logging_at_once_lose_nothing_and_share_no_id() {
 }
 
 #[test]
+fn a_queue_with_room_for_n_events_holds_four_times_n_calls() {
+    // The writer is held inside a batch by a sink that waits for a token per event, so nothing
+    // leaves the queue while the test fills it; under `FullQueue::Drop` a call or an event with
+    // no room left is refused and counted.
+    let (entered_tx, entered) = std::sync::mpsc::channel::<()>();
+    let (tokens, tokens_rx) = std::sync::mpsc::channel::<()>();
+    let rec = Recorder::builder()
+        .memory()
+        .queue_capacity(2)
+        .full_queue(FullQueue::Drop)
+        .callback(move |_| {
+            let _ = entered_tx.send(());
+            let _ = tokens_rx.recv();
+        })
+        .open()
+        .unwrap();
+    rec.note("held", "the writer waits on this one").unwrap();
+    entered.recv().unwrap();
+
+    // Room for 2 events is room for 8 calls.
+    for _ in 0..8 {
+        assert!(rec.log_quick(call("room")).unwrap());
+    }
+    assert!(
+        !rec.log_quick(call("room")).unwrap(),
+        "a ninth call has no room"
+    );
+    assert!(!rec.note("room", "no room").unwrap().queued);
+    assert_eq!(rec.stats().dropped, 2);
+
+    // Let the held note and the 8 calls through, then hold the writer on another note.
+    for _ in 0..9 {
+        tokens.send(()).unwrap();
+    }
+    for _ in 0..8 {
+        entered.recv().unwrap();
+    }
+    rec.note("held", "and on this one").unwrap();
+    entered.recv().unwrap();
+
+    // An event takes a quarter of the room: two fit, and then neither a call nor an event.
+    assert!(rec.note("room", "first").unwrap().queued);
+    assert!(rec.note("room", "second").unwrap().queued);
+    assert!(!rec.log_quick(call("room")).unwrap());
+    assert!(!rec.note("room", "third").unwrap().queued);
+    assert_eq!(rec.stats().dropped, 4);
+
+    drop(tokens);
+    rec.flush(None).unwrap();
+    assert_eq!(rec.session_row("room").unwrap().unwrap().event_count, 10);
+    assert_eq!(rec.stats().durable, 12);
+}
+
+#[test]
 fn calls_that_find_the_writer_behind_are_priced_by_the_caller_with_the_same_result() {
-    // A queue of 8: a call that finds it full is built and priced on the caller's thread, and
-    // the queue fills and drains repeatedly.
+    // A queue with room for 8 events (32 calls): a call that finds it full is built and priced
+    // on the caller's thread, and the queue fills and drains repeatedly.
     let sink = MemorySink::new();
     let rec = Recorder::builder()
         .memory()
