@@ -594,9 +594,11 @@ impl Recorder {
     }
 
     /// Charges the cost of every queued [`QuickCall`] to the session ledger. Calls still in the
-    /// queue are built and priced here, under the lock (waiting for the writer to take them
-    /// could last as long as a storage failure does); calls the writer has taken are charged by
-    /// it without any I/O, which is only waited for.
+    /// queue are priced and charged here, under the lock (waiting for the writer to take them
+    /// could last as long as a storage failure does), and stay queued as calls marked charged:
+    /// the writer prices them again from the same table to store them, so a queue full of calls
+    /// takes no more memory for it. Calls the writer has taken are charged by it without any
+    /// I/O, which is only waited for.
     fn wait_calls_priced<'a>(
         &self,
         mut st: MutexGuard<'a, State>,
@@ -612,11 +614,10 @@ impl Recorder {
             } = &mut *st;
             let mut alerts = Vec::new();
             let prices = self.inner.prices.as_deref();
-            *calls_pending -= queue.replace_calls(|call| {
+            *calls_pending -= queue.charge_calls(|call| {
                 let mut ev = call.clone().into_event();
                 ev.cost = quick::price(prices, &ev).unwrap_or(None);
                 alerts.extend(ledger.charge(&ev, crate::store::usd_of(&ev)).1);
-                ev
             }) as u64;
             *accepted += alerts.len() as u64;
             queue.extend_events(alerts);

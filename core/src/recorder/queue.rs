@@ -33,6 +33,9 @@ pub(crate) const EVENT_ROOM: usize = 4;
 pub(crate) enum Entry {
     Event(usize),
     Call(QuickCall),
+    /// A call whose cost the session ledger already holds (see [`ChunkQueue::charge_calls`]):
+    /// the writer builds and prices it like any call but does not charge it again.
+    ChargedCall(QuickCall),
 }
 
 /// A run of consecutive entries, stored by the writer as one transaction.
@@ -133,21 +136,21 @@ impl ChunkQueue {
         }
     }
 
-    /// Replaces every queued call, in its place, by the event `f` builds from it; returns how
-    /// many were replaced.
-    pub fn replace_calls(&mut self, mut f: impl FnMut(&QuickCall) -> Event) -> usize {
-        let mut replaced = 0;
-        for chunk in &mut self.chunks {
-            for entry in &mut chunk.entries {
-                if let Entry::Call(call) = entry {
-                    chunk.events.push(f(call));
-                    *entry = Entry::Event(chunk.events.len() - 1);
-                    replaced += 1;
+    /// Calls `charge` on every queued call not charged yet and marks it charged; returns how
+    /// many. The calls stay calls, so the queue takes no more memory than it did.
+    pub fn charge_calls(&mut self, mut charge: impl FnMut(&QuickCall)) -> usize {
+        let mut charged = 0;
+        for entry in self.chunks.iter_mut().flat_map(|c| &mut c.entries) {
+            if let Entry::Call(call) = entry {
+                charge(call);
+                let placeholder = Entry::Event(usize::MAX);
+                if let Entry::Call(call) = std::mem::replace(entry, placeholder) {
+                    *entry = Entry::ChargedCall(call);
                 }
+                charged += 1;
             }
         }
-        self.room += replaced * (EVENT_ROOM - 1);
-        replaced
+        charged
     }
 }
 
@@ -175,6 +178,7 @@ mod tests {
             .map(|e| match e {
                 Entry::Event(k) => chunk.events[*k].event_id.clone(),
                 Entry::Call(c) => format!("call {}", c.event_id),
+                Entry::ChargedCall(c) => format!("charged call {}", c.event_id),
             })
             .collect()
     }
@@ -220,7 +224,7 @@ mod tests {
     }
 
     #[test]
-    fn calls_and_events_keep_their_order_and_calls_are_replaced_in_place() {
+    fn calls_and_events_keep_their_order_and_calls_are_charged_once_in_place() {
         let mut q = ChunkQueue::default();
         // Every third entry is a call; the others are events.
         let n = CHUNK + 4;
@@ -228,7 +232,7 @@ mod tests {
         for i in 0..n {
             if i % 3 == 0 {
                 let c = call();
-                expected.push(format!("call {}", c.event_id));
+                expected.push(format!("charged call {}", c.event_id));
                 q.push_call(c);
             } else {
                 expected.push(i.to_string());
@@ -236,21 +240,22 @@ mod tests {
             }
         }
         let calls = n.div_ceil(3);
-        assert_eq!(q.len(), n);
-        assert_eq!(q.room(), calls + (n - calls) * EVENT_ROOM);
+        let room = calls + (n - calls) * EVENT_ROOM;
+        assert_eq!((q.len(), q.room()), (n, room));
 
-        let replaced = q.replace_calls(|c| {
-            let mut ev = c.clone().into_event();
-            ev.event_id = format!("call {}", c.event_id);
-            ev
-        });
-        assert_eq!(replaced, calls);
-        assert_eq!(q.room(), n * EVENT_ROOM);
+        let mut seen_by_charge = 0;
+        assert_eq!(q.charge_calls(|_| seen_by_charge += 1), calls);
+        assert_eq!(seen_by_charge, calls);
+        assert_eq!(q.charge_calls(|_| panic!("charged twice")), 0);
+        q.push_call(call());
+        assert_eq!(q.charge_calls(|_| {}), 1, "a call queued later is charged");
+        assert_eq!(q.room(), room + 1, "charged calls keep a call's room");
         let mut seen = Vec::new();
         while let Some(chunk) = q.take_oldest() {
-            assert!(chunk.entries.iter().all(|e| matches!(e, Entry::Event(_))));
             seen.extend(contents(&chunk));
         }
+        assert_eq!(seen.len(), n + 1);
+        seen.pop();
         assert_eq!(seen, expected);
         assert_eq!(q.room(), 0);
     }

@@ -188,8 +188,10 @@ impl Writer {
         for entry in &taken.entries {
             match entry {
                 Entry::Event(k) => pending.take(&mut taken.events[*k]),
-                Entry::Call(call) => {
-                    calls.push(pending.len);
+                Entry::Call(call) | Entry::ChargedCall(call) => {
+                    if matches!(entry, Entry::Call(_)) {
+                        calls.push(pending.len);
+                    }
                     let ev = pending.push_call(call);
                     // `QuickCall::check` ran the checks pricing could fail; should a custom table
                     // still fail (a decimal overflow), the call is stored unpriced, not lost.

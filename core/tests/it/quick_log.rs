@@ -193,6 +193,20 @@ fn check_budget_counts_calls_still_queued() {
     assert_eq!(check.spent_usd, one_call_usd() * Decimal::from(25));
     assert_eq!(check.state, BudgetState::Ok);
     assert_eq!(rec.stats().accepted, 25);
+    // The calls charged while queued are stored priced, and the writer does not charge them
+    // a second time.
+    rec.flush(None).unwrap();
+    let check = rec.check_budget("spend").unwrap();
+    assert_eq!(check.spent_usd, one_call_usd() * Decimal::from(25));
+    let events = rec.events("spend").unwrap();
+    assert_eq!(events.len(), 25);
+    assert!(
+        events
+            .iter()
+            .all(|e| e.cost.as_ref().and_then(|c| c.total) == Some(one_call_usd()))
+    );
+    let summary = rec.summary("spend").unwrap().expect("the session exists");
+    assert_eq!(summary.cost_usd, Some(one_call_usd() * Decimal::from(25)));
 }
 
 #[test]
