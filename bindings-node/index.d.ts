@@ -100,11 +100,30 @@ export interface HailEvent {
   [field: string]: unknown
 }
 
+/** How a HAIL file is read (the same options as the Rust `ReadOptions`). */
+export interface HailReadOptions {
+  /** Longest line accepted, in bytes (default 16 MiB). */
+  maxLineBytes?: number
+  /** Reject a file that repeats an event id (default true). */
+  checkDuplicateIds?: boolean
+  /**
+   * Event ids the duplicate check keeps in memory (default 65,536) before it spills them,
+   * sorted, to a temporary file; a repeat of a spilled id is reported when the input ends.
+   */
+  idsInMemory?: number
+  /**
+   * Skip, with a `torn_last_line` warning, a last line that has no newline and does not parse
+   * (what a writer killed mid-append leaves) instead of rejecting the file (default false).
+   */
+  skipTornLastLine?: boolean
+}
+
 /**
- * Events of a HAIL file as an async iterator, read off the event loop in batches. A malformed
- * line rejects with a `hail_format` HailogError whose `kind` and `line` say what and where.
+ * Events of a HAIL file as an async iterator, read off the event loop in batches of `batchSize`
+ * (default 1024). A malformed line rejects with a `hail_format` HailogError whose `kind` and
+ * `line` say what and where.
  */
-export declare function readHail(path: string, options?: { batchSize?: number }): AsyncGenerator<HailEvent, void, undefined>
+export declare function readHail(path: string, options?: HailReadOptions & { batchSize?: number }): AsyncGenerator<HailEvent, void, undefined>
 
 /** A recoverable oddity of a HAIL file, such as timestamps going backwards. */
 export interface HailWarning {
@@ -128,11 +147,7 @@ export interface HailFile {
   summary: SessionSummary
 }
 
-export interface SummarizeHailOptions {
-  /** Longest line accepted, in bytes. */
-  maxLineBytes?: number
-  /** Reject a file that repeats an event id (default true). */
-  checkDuplicateIds?: boolean
+export interface SummarizeHailOptions extends HailReadOptions {
   /** The time the status is computed at (default: now). */
   now?: Date | string | number
 }

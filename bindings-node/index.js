@@ -142,8 +142,8 @@ function answer(json) {
  * big file does not block the event loop; a malformed line rejects with a `hail_format` error
  * whose `kind` and `line` say what and where.
  */
-async function* readHail(path, { batchSize = 1024 } = {}) {
-  const reader = new native.NativeHailReader(String(path))
+async function* readHail(path, { batchSize = 1024, maxLineBytes, checkDuplicateIds, idsInMemory, skipTornLastLine } = {}) {
+  const reader = new native.NativeHailReader(String(path), { maxLineBytes, checkDuplicateIds, idsInMemory, skipTornLastLine })
   for (;;) {
     let batch
     try {
@@ -163,10 +163,10 @@ const timeText = (t) => (t === undefined || t === null ? undefined : t instanceo
  * own stats line, the stats hailog computes, warnings, and the session summary with its status
  * at `now` (default: the current time).
  */
-async function summarizeHail(path, { maxLineBytes, checkDuplicateIds, now } = {}) {
+async function summarizeHail(path, { maxLineBytes, checkDuplicateIds, idsInMemory, skipTornLastLine, now } = {}) {
   let json
   try {
-    json = await native.summarizeHailFile(String(path), { maxLineBytes, checkDuplicateIds, now: timeText(now) })
+    json = await native.summarizeHailFile(String(path), { maxLineBytes, checkDuplicateIds, idsInMemory, skipTornLastLine, now: timeText(now) })
   } catch (err) {
     throw adopt(err)
   }

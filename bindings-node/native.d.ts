@@ -10,7 +10,7 @@
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 export declare class NativeHailReader {
-  constructor(path: string)
+  constructor(path: string, options?: HailReadOptions | undefined | null)
   /**
    * The next `max` events as a JSON array, or null at the end. The file is opened by the
    * first call, off the JS thread.
@@ -87,11 +87,15 @@ export declare function canonicalHail(path: string): Promise<string>
 /** Prices one request with the built-in table; returns `{"cost":...}` or `{"error":...}`. */
 export declare function costJson(model: string, usage: string, options: string): string
 
-/** Options of `summarizeHail`, as the JS layer passes them. */
+/** Options of `readHail` and `summarizeHail`, as the JS layer passes them. */
 export interface HailReadOptions {
   maxLineBytes?: number
   checkDuplicateIds?: boolean
-  /** RFC 3339 time the status is computed at (default: now). */
+  /** Event ids the duplicate check keeps in memory before it spills them to a temporary file. */
+  idsInMemory?: number
+  /** Skip a torn last line (no newline, does not parse) with a warning instead of an error. */
+  skipTornLastLine?: boolean
+  /** RFC 3339 time the status is computed at (default: now; `summarizeHail` only). */
   now?: string
 }
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
-import { HailogError, PriceTable, StreamParser, canonicalHail, parseUsage, summarize, summarizeHail } from '../index.mjs'
+import { HailogError, PriceTable, StreamParser, canonicalHail, parseUsage, readHail, summarize, summarizeHail } from '../index.mjs'
 
 /** Checks an `{"error": {"kind", "line"}}` expectation against a thrown error. */
 export async function expectError(expected, action) {
@@ -106,10 +106,21 @@ export const suites = {
   async hail(c, dir) {
     const { file, options = {} } = c.input
     const filePath = path.join(dir, file)
-    const opts = { maxLineBytes: options.max_line_bytes, checkDuplicateIds: options.check_duplicate_ids }
+    const opts = {
+      maxLineBytes: options.max_line_bytes,
+      checkDuplicateIds: options.check_duplicate_ids,
+      idsInMemory: options.ids_in_memory,
+      skipTornLastLine: options.skip_torn_last_line,
+    }
     const want = c.expected
     if (want.error) {
       await assert.rejects(summarizeHail(filePath, opts), (err) => assertHailError(err, want.error))
+      const iterate = async () => {
+        for await (const _ of readHail(filePath, opts)) {
+          // every event up to the error is delivered; the error ends the iteration
+        }
+      }
+      await assert.rejects(iterate(), (err) => assertHailError(err, want.error))
       return
     }
     const f = await summarizeHail(filePath, opts)
@@ -129,6 +140,10 @@ export const suites = {
       const got = f.warnings.map(({ line, kind }) => ({ line, kind }))
       found.push(...mismatches('warnings', got, want.warnings))
     }
+    // Iterating the file with the same options yields every event the summary counted.
+    let iterated = 0
+    for await (const _ of readHail(filePath, opts)) iterated += 1
+    if (iterated !== f.summary.eventCount) found.push(`iterated ${iterated} events`)
     if (want.canonical && (await canonicalHail(filePath)) !== fs.readFileSync(filePath, 'utf8')) {
       found.push('canonical rewrite differs from the file')
     }

@@ -34,7 +34,7 @@ fn internal(e: impl std::fmt::Display) -> napi::Error<Code> {
 }
 
 enum State {
-    Unopened(PathBuf),
+    Unopened(PathBuf, ReadOptions),
     Open(Box<Reader<BufReader<File>>>),
     Done,
 }
@@ -48,7 +48,7 @@ fn next_batch(state: &Mutex<State>, max: usize) -> error::Result<Option<String>>
     let mut state = state
         .lock()
         .map_err(|_| napi::Error::new(error::PANIC, "HAIL reader lock poisoned".to_string()))?;
-    if let State::Unopened(path) = &*state {
+    if let State::Unopened(path, opts) = &*state {
         let file = File::open(path).map_err(|source| {
             error::to_js(
                 hailog::store::StorageError::Io {
@@ -58,7 +58,7 @@ fn next_batch(state: &Mutex<State>, max: usize) -> error::Result<Option<String>>
                 .into(),
             )
         })?;
-        *state = match Reader::with_options(BufReader::new(file), ReadOptions::default()) {
+        *state = match Reader::with_options(BufReader::new(file), opts.clone()) {
             Ok(reader) => State::Open(Box::new(reader)),
             Err(e) => {
                 *state = State::Done;
@@ -103,9 +103,10 @@ fn next_batch(state: &Mutex<State>, max: usize) -> error::Result<Option<String>>
 #[napi]
 impl NativeHailReader {
     #[napi(constructor)]
-    pub fn new(path: String) -> Self {
+    pub fn new(path: String, options: Option<HailReadOptions>) -> Self {
+        let opts = options.map_or_else(ReadOptions::default, |o| o.read_options());
         NativeHailReader {
-            state: Arc::new(Mutex::new(State::Unopened(PathBuf::from(path)))),
+            state: Arc::new(Mutex::new(State::Unopened(PathBuf::from(path), opts))),
         }
     }
 
@@ -119,13 +120,38 @@ impl NativeHailReader {
     }
 }
 
-/// Options of `summarizeHail`, as the JS layer passes them.
+/// Options of `readHail` and `summarizeHail`, as the JS layer passes them.
 #[napi(object)]
 pub struct HailReadOptions {
     pub max_line_bytes: Option<u32>,
     pub check_duplicate_ids: Option<bool>,
-    /// RFC 3339 time the status is computed at (default: now).
+    /// Event ids the duplicate check keeps in memory before it spills them to a temporary file.
+    pub ids_in_memory: Option<u32>,
+    /// Skip a torn last line (no newline, does not parse) with a warning instead of an error.
+    pub skip_torn_last_line: Option<bool>,
+    /// RFC 3339 time the status is computed at (default: now; `summarizeHail` only).
     pub now: Option<String>,
+}
+
+impl HailReadOptions {
+    fn read_options(&self) -> ReadOptions {
+        let defaults = ReadOptions::default();
+        ReadOptions {
+            check_duplicate_ids: self
+                .check_duplicate_ids
+                .unwrap_or(defaults.check_duplicate_ids),
+            max_line_bytes: self
+                .max_line_bytes
+                .map_or(defaults.max_line_bytes, |n| n as usize),
+            ids_in_memory: self
+                .ids_in_memory
+                .map_or(defaults.ids_in_memory, |n| n as usize),
+            skip_torn_last_line: self
+                .skip_torn_last_line
+                .unwrap_or(defaults.skip_torn_last_line),
+            ..defaults
+        }
+    }
 }
 
 fn parse_now(now: Option<&str>) -> error::Result<DateTime<Utc>> {
@@ -144,16 +170,7 @@ fn parse_now(now: Option<&str>) -> error::Result<DateTime<Utc>> {
 
 fn summarize_file(path: PathBuf, options: HailReadOptions) -> error::Result<String> {
     let now = parse_now(options.now.as_deref())?;
-    let defaults = ReadOptions::default();
-    let opts = ReadOptions {
-        check_duplicate_ids: options
-            .check_duplicate_ids
-            .unwrap_or(defaults.check_duplicate_ids),
-        max_line_bytes: options
-            .max_line_bytes
-            .map_or(defaults.max_line_bytes, |n| n as usize),
-        ..defaults
-    };
+    let opts = options.read_options();
     let file = match hail::read_file(&path, opts) {
         Ok(file) => file,
         Err(e) => return hail_error(e),

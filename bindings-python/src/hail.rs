@@ -100,6 +100,8 @@ pub fn summary_dict<'py>(
 #[pyclass(module = "hailog", frozen)]
 pub struct HailFile {
     path: PathBuf,
+    /// The options it was opened with, which iterating and rewriting it read with too.
+    opts: ReadOptions,
     file: SessionFile,
 }
 
@@ -154,11 +156,12 @@ impl HailFile {
 
     fn __iter__(&self, py: Python<'_>) -> PyResult<HailEvents> {
         let path = self.path.clone();
+        let opts = self.opts.clone();
         let reader = py
             .detach(|| {
                 let file =
                     File::open(&path).map_err(|source| hail::HailError::Io { line: 0, source })?;
-                Reader::new(BufReader::with_capacity(256 << 10, file))
+                Reader::with_options(BufReader::with_capacity(256 << 10, file), opts)
             })
             .map_err(|e| to_py(e.into()))?;
         Ok(HailEvents {
@@ -169,11 +172,12 @@ impl HailFile {
     /// The file rewritten in hailog's canonical `hail-1.0.0` form (header, events, stats line).
     fn canonical_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
         let path = self.path.clone();
+        let opts = self.opts.clone();
         let bytes = py
             .detach(|| -> hailog::Result<Vec<u8>> {
                 let file =
                     File::open(&path).map_err(|source| hail::HailError::Io { line: 0, source })?;
-                let reader = Reader::new(BufReader::with_capacity(256 << 10, file))?;
+                let reader = Reader::with_options(BufReader::with_capacity(256 << 10, file), opts)?;
                 let io = |e: std::io::Error| {
                     hailog::Error::from(hailog::hail::HailError::Io { line: 0, source: e })
                 };
@@ -233,24 +237,36 @@ impl HailEvents {
 
 /// Opens, validates and summarizes a HAIL file (OpenSession `hail-1.0.0` JSONL, its
 /// single-object form, or `hail/0.1`). Raises `HailFormatError` naming the line on bad input.
+/// The options also apply to iterating the file and to `canonical_bytes()`.
 #[pyfunction]
-#[pyo3(signature = (path, *, check_duplicate_ids = true, max_line_bytes = None))]
+#[pyo3(signature = (
+    path,
+    *,
+    check_duplicate_ids = true,
+    max_line_bytes = None,
+    ids_in_memory = None,
+    skip_torn_last_line = false,
+))]
 pub fn read_hail(
     py: Python<'_>,
     path: PathBuf,
     check_duplicate_ids: bool,
     max_line_bytes: Option<usize>,
+    ids_in_memory: Option<usize>,
+    skip_torn_last_line: bool,
 ) -> PyResult<HailFile> {
     let defaults = ReadOptions::default();
     let opts = ReadOptions {
         check_duplicate_ids,
         max_line_bytes: max_line_bytes.unwrap_or(defaults.max_line_bytes),
+        ids_in_memory: ids_in_memory.unwrap_or(defaults.ids_in_memory),
+        skip_torn_last_line,
         ..defaults
     };
     let file = py
-        .detach(|| hail::read_file(&path, opts))
+        .detach(|| hail::read_file(&path, opts.clone()))
         .map_err(|e| to_py(e.into()))?;
-    Ok(HailFile { path, file })
+    Ok(HailFile { path, opts, file })
 }
 
 /// A time argument: an aware `datetime` or an RFC 3339 string.

@@ -147,6 +147,8 @@ def read_hail(
     *,
     check_duplicate_ids: bool = True,
     max_line_bytes: Optional[int] = None,
+    ids_in_memory: Optional[int] = None,
+    skip_torn_last_line: bool = False,
 ) -> HailFile: ...
 
 def summarize(

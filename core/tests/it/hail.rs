@@ -9,11 +9,27 @@ use std::io::BufReader;
 
 fn options(input: &Value) -> ReadOptions {
     let mut opts = ReadOptions::default();
-    if let Some(n) = input
-        .pointer("/options/max_line_bytes")
-        .and_then(Value::as_u64)
-    {
+    let number = |key: &str| {
+        input
+            .pointer(&format!("/options/{key}"))
+            .and_then(Value::as_u64)
+    };
+    let flag = |key: &str| {
+        input
+            .pointer(&format!("/options/{key}"))
+            .and_then(Value::as_bool)
+    };
+    if let Some(n) = number("max_line_bytes") {
         opts.max_line_bytes = n as usize;
+    }
+    if let Some(n) = number("ids_in_memory") {
+        opts.ids_in_memory = n as usize;
+    }
+    if let Some(b) = flag("check_duplicate_ids") {
+        opts.check_duplicate_ids = b;
+    }
+    if let Some(b) = flag("skip_torn_last_line") {
+        opts.skip_torn_last_line = b;
     }
     opts
 }
@@ -28,8 +44,9 @@ fn assert_subset(case: &str, expected: &Value, actual: &Value) {
     }
 }
 
-fn check_round_trip(case: &str, path: &std::path::Path, canonical: bool) {
-    let reader = Reader::new(BufReader::new(File::open(path).unwrap())).unwrap();
+fn check_round_trip(case: &str, path: &std::path::Path, opts: ReadOptions, canonical: bool) {
+    let reader =
+        Reader::with_options(BufReader::new(File::open(path).unwrap()), opts.clone()).unwrap();
     let header = reader.header().clone();
     let events: Vec<_> = reader.map(Result::unwrap).collect();
     let mut writer = Writer::new(Vec::new(), &header).unwrap();
@@ -37,7 +54,7 @@ fn check_round_trip(case: &str, path: &std::path::Path, canonical: bool) {
         writer.write_event(e).unwrap();
     }
     let bytes = writer.finish().unwrap();
-    let again = Reader::new(bytes.as_slice()).unwrap();
+    let again = Reader::with_options(bytes.as_slice(), opts).unwrap();
     assert_eq!(again.header(), &header, "{case}: header round trip");
     let events_again: Vec<_> = again.map(Result::unwrap).collect();
     assert_eq!(events_again, events, "{case}: events round trip");
@@ -109,7 +126,7 @@ fn vectors() {
             expected["warnings"],
             "{name}: warnings"
         );
-        check_round_trip(name, &path, expected["canonical"] == true);
+        check_round_trip(name, &path, options(input), expected["canonical"] == true);
     }
 }
 
