@@ -605,8 +605,9 @@ pub(crate) fn decimal_text<'b>(d: &Decimal, buf: &'b mut String) -> &'b str {
         buf.push('.');
         buf.push_str(frac);
     } else {
-        buf.push_str("0.");
-        buf.extend(std::iter::repeat_n('0', scale - text.len()));
+        // At most 28 zeros: a decimal's scale is at most 28.
+        const ZEROS: &str = "0.0000000000000000000000000000";
+        buf.push_str(&ZEROS[..2 + scale - text.len()]);
         buf.push_str(text);
     }
     buf
