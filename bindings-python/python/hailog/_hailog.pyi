@@ -241,7 +241,12 @@ def cost(
 
 @final
 class Client:
-    """A session ledger over one SQLite file (or ":memory:")."""
+    """A session ledger over one SQLite file (or ":memory:").
+
+    ``queue_capacity`` bounds what waits for the background writer, counted in events (default
+    65,536). A plain LLM call from ``log()`` takes a quarter of an event's room, so four times
+    as many calls fit; when the queue is full, ``log()`` waits for room.
+    """
 
     def __new__(
         cls,
