@@ -160,45 +160,70 @@ pub fn sniff(path: &Path) -> Result<Option<Source>> {
 
 fn sniff_bytes(head: &[u8]) -> Option<Source> {
     let has = |hay: &[u8], needle: &str| memchr::memmem::find(hay, needle.as_bytes()).is_some();
-    // Writers differ in spacing (`"type": "header"` from Python's json.dumps): compare without it.
-    let compact = |bytes: &[u8]| -> Vec<u8> {
-        bytes
-            .iter()
-            .copied()
-            .filter(|b| !matches!(b, b' ' | b'\t' | b'\r'))
-            .collect()
-    };
-    let whole = compact(head);
-    if has(&whole, r#""version":"hail-"#) && has(&whole, r#""events":["#) {
+    if pair(head, "version", "\"hail-") && pair(head, "events", "[") {
         // OpenSession's single session object, possibly pretty-printed over many lines.
         return Some(Source::Hail);
     }
     for line in head.split(|&b| b == b'\n').take(8) {
-        let line = compact(line);
-        let line = line.as_slice();
-        if line.is_empty() {
+        if line.trim_ascii().is_empty() {
             continue;
         }
-        if has(line, r#""type":"header""#)
-            || line.starts_with(br#"{"v":"hail/"#)
-            || (has(line, r#""version":"hail-"#) && has(line, r#""events""#))
+        if pair(line, "type", "\"header\"")
+            || first_pair(line, "v", "\"hail/")
+            || (pair(line, "version", "\"hail-") && has(line, "\"events\""))
         {
             return Some(Source::Hail);
         }
-        if has(line, r#""type":"session_meta""#)
-            || has(line, r#""type":"turn_context""#)
-            || (has(line, r#""type":"event_msg""#) && has(line, r#""payload""#))
+        if pair(line, "type", "\"session_meta\"")
+            || pair(line, "type", "\"turn_context\"")
+            || (pair(line, "type", "\"event_msg\"") && has(line, "\"payload\""))
         {
             return Some(Source::Codex);
         }
-        if has(line, r#""sessionId""#)
-            || has(line, r#""type":"summary""#)
-            || has(line, r#""type":"file-history-snapshot""#)
+        if has(line, "\"sessionId\"")
+            || pair(line, "type", "\"summary\"")
+            || pair(line, "type", "\"file-history-snapshot\"")
         {
             return Some(Source::ClaudeCode);
         }
     }
     None
+}
+
+/// Spacing writers put between JSON tokens on one line (`"type": "header"` from Python's
+/// json.dumps); a newline ends the line being looked at.
+fn skip_spacing(bytes: &[u8]) -> &[u8] {
+    let n = bytes
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t' | b'\r'))
+        .count();
+    &bytes[n..]
+}
+
+/// `rest` begins with `:`, then `value_start`, spacing allowed around the colon.
+fn colon_then(rest: &[u8], value_start: &str) -> bool {
+    skip_spacing(rest)
+        .strip_prefix(b":")
+        .is_some_and(|after| skip_spacing(after).starts_with(value_start.as_bytes()))
+}
+
+/// Whether `hay` holds the key `"key"` followed by a value that begins with `value_start`
+/// (spacing allowed around the colon). Found with a vectorized substring search, so a 64 KiB
+/// head costs microseconds.
+fn pair(hay: &[u8], key: &str, value_start: &str) -> bool {
+    let quoted = format!("\"{key}\"");
+    memchr::memmem::find_iter(hay, quoted.as_bytes())
+        .any(|at| colon_then(&hay[at + quoted.len()..], value_start))
+}
+
+/// Whether the object on `line` opens with that key and value.
+fn first_pair(line: &[u8], key: &str, value_start: &str) -> bool {
+    let quoted = format!("\"{key}\"");
+    skip_spacing(line)
+        .strip_prefix(b"{")
+        .map(skip_spacing)
+        .and_then(|rest| rest.strip_prefix(quoted.as_bytes()))
+        .is_some_and(|rest| colon_then(rest, value_start))
 }
 
 /// Import settings.
@@ -608,6 +633,28 @@ mod tests {
         assert_eq!(sniff_bytes(pretty), Some(Source::Hail));
         assert_eq!(sniff_bytes(b"{\"a\":1}\n"), None);
         assert_eq!(sniff_bytes(b""), None);
+        // hail/0.1 opens with its version key, spaced or not; elsewhere on the line it is data.
+        assert_eq!(
+            sniff_bytes(b"{\"v\":\"hail/0.1\",\"s\":1}"),
+            Some(Source::Hail)
+        );
+        assert_eq!(
+            sniff_bytes(b" { \"v\" :\t\"hail/0.1\"}"),
+            Some(Source::Hail)
+        );
+        assert_eq!(sniff_bytes(b"{\"a\":1,\"v\":\"hail/0.1\"}"), None);
+        // Spacing around the colon, and tabs and carriage returns, as writers emit them.
+        let cc_spaced = b"{\"type\" :\t\"summary\", \"summary\": \"x\"}\r\n";
+        assert_eq!(sniff_bytes(cc_spaced), Some(Source::ClaudeCode));
+        let codex_spaced = b"{\"type\": \"event_msg\", \"payload\": {}}";
+        assert_eq!(sniff_bytes(codex_spaced), Some(Source::Codex));
+        // The key must be followed by the value: a key that only names a string elsewhere,
+        // or a value on another line, does not count.
+        assert_eq!(sniff_bytes(b"{\"note\":\"type\",\"x\":\"header\"}"), None);
+        assert_eq!(sniff_bytes(b"{\"type\":\n\"header\"}"), None);
+        // A later occurrence of the key counts when an earlier one does not match.
+        let second = b"{\"payload\":{\"type\":\"x\"},\"type\":\"session_meta\"}";
+        assert_eq!(sniff_bytes(second), Some(Source::Codex));
     }
 
     #[test]
