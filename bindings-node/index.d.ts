@@ -284,6 +284,11 @@ export interface ClientOptions {
   db?: string | null
   /** Store prompt text (off by default). */
   captureContent?: boolean
+  /**
+   * Events that may wait for the background writer (default 65,536); when that many wait,
+   * handing more to the core waits for room.
+   */
+  queueCapacity?: number
 }
 
 /**

@@ -364,9 +364,12 @@ class Client {
   #scheduled = false
   #failures = []
 
-  constructor({ db = null, captureContent = false } = {}) {
+  constructor({ db = null, captureContent = false, queueCapacity } = {}) {
+    if (queueCapacity !== undefined && !(Number.isInteger(queueCapacity) && queueCapacity >= 1 && queueCapacity <= 0xffffffff)) {
+      throw new HailogError(`queueCapacity: expected a positive integer, got ${String(queueCapacity)}`, 'invalid_input')
+    }
     try {
-      this.#native = new native.NativeRecorder(db === null ? undefined : String(db), captureContent)
+      this.#native = new native.NativeRecorder(db === null ? undefined : String(db), captureContent, queueCapacity)
     } catch (err) {
       throw adopt(err)
     }

@@ -30,8 +30,11 @@ export declare class NativePriceTable {
 }
 
 export declare class NativeRecorder {
-  /** `db`: a SQLite file path, `":memory:"`, or null for the default path. */
-  constructor(db?: string | undefined | null, captureContent?: boolean | undefined | null)
+  /**
+   * `db`: a SQLite file path, `":memory:"`, or null for the default path; `queue_capacity`:
+   * the events that may wait for the writer (the JS layer checks it is a positive integer).
+   */
+  constructor(db?: string | undefined | null, captureContent?: boolean | undefined | null, queueCapacity?: number | undefined | null)
   /**
    * Hands newline-separated JSON events to the ingest thread and returns at once; returns the
    * failures of earlier batches as a JSON array (or null). See `takeFailures`.

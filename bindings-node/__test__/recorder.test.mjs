@@ -30,6 +30,20 @@ test('log returns distinct time-ordered ids and the summary adds up', () => {
   client.close()
 })
 
+test('a queue with room for one event still stores every event, and a bad capacity is refused', () => {
+  const client = new Client({ db: ':memory:', queueCapacity: 1 })
+  for (let i = 0; i < 500; i++) client.log({ sessionId: 'narrow', model: 'gpt-4o', usage: { input: 10, output: 2 } })
+  client.flush()
+  assert.equal(client.summary('narrow').requestCount, 500)
+  client.close()
+  for (const bad of [0, -1, 1.5, '8', 2 ** 32]) {
+    assert.throws(
+      () => new Client({ db: ':memory:', queueCapacity: bad }),
+      (e) => e instanceof HailogError && e.code === 'invalid_input' && e.message.includes('queueCapacity'),
+    )
+  }
+})
+
 test('logging the same event id twice counts once', () => {
   const client = new Client({ db: ':memory:' })
   for (let i = 0; i < 3; i++) client.log({ sessionId: 's', eventId: 'retry-1', model: 'gpt-4o', usage: { input: 5, output: 1 } })

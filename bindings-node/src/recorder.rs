@@ -393,10 +393,18 @@ impl NativeRecorder {
 
 #[napi]
 impl NativeRecorder {
-    /// `db`: a SQLite file path, `":memory:"`, or null for the default path.
+    /// `db`: a SQLite file path, `":memory:"`, or null for the default path; `queue_capacity`:
+    /// the events that may wait for the writer (the JS layer checks it is a positive integer).
     #[napi(constructor, catch_unwind)]
-    pub fn new(db: Option<String>, capture_content: Option<bool>) -> error::Result<Self> {
+    pub fn new(
+        db: Option<String>,
+        capture_content: Option<bool>,
+        queue_capacity: Option<u32>,
+    ) -> error::Result<Self> {
         let mut builder = Recorder::builder().capture_content(capture_content.unwrap_or(false));
+        if let Some(capacity) = queue_capacity {
+            builder = builder.queue_capacity(capacity as usize);
+        }
         builder = match db.as_deref() {
             Some(":memory:") => builder.memory(),
             Some(path) => builder.path(path),
