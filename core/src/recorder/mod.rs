@@ -616,7 +616,7 @@ impl Recorder {
             let prices = self.inner.prices.as_deref();
             *calls_pending -= queue.charge_calls(|call| {
                 let mut ev = call.clone().into_event();
-                ev.cost = quick::price(prices, &ev).unwrap_or(None);
+                quick::price_call_event(prices, &mut ev);
                 alerts.extend(ledger.charge(&ev, crate::store::usd_of(&ev)).1);
             }) as u64;
             *accepted += alerts.len() as u64;

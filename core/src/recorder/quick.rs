@@ -223,6 +223,12 @@ fn same(a: Option<&Arc<str>>, b: Option<&Arc<str>>) -> bool {
     a.zip(b).is_some_and(|(a, b)| Arc::ptr_eq(a, b))
 }
 
+/// Prices the event built from a call. `QuickCall::check` ran the checks pricing could fail;
+/// should a custom table still fail (a decimal overflow), the call is stored unpriced, not lost.
+pub(crate) fn price_call_event(prices: Option<&PriceTable>, ev: &mut Event) {
+    ev.cost = price(prices, ev).unwrap_or(None);
+}
+
 /// The cost `log()` would give an event that has usage and no cost of its own.
 pub(crate) fn price(prices: Option<&PriceTable>, event: &Event) -> Result<Option<Cost>> {
     let Some(usage) = &event.usage else {

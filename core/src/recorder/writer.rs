@@ -4,7 +4,7 @@
 
 use super::budget::Ledger;
 use super::queue::{self, Chunk, ChunkQueue, Entry};
-use super::quick::{QuickCall, price};
+use super::quick::{QuickCall, price_call_event};
 use super::validate::redact;
 use crate::pricing::PriceTable;
 use crate::store::{
@@ -192,10 +192,7 @@ impl Writer {
                     if matches!(entry, Entry::Call(_)) {
                         calls.push(pending.len);
                     }
-                    let ev = pending.push_call(call);
-                    // `QuickCall::check` ran the checks pricing could fail; should a custom table
-                    // still fail (a decimal overflow), the call is stored unpriced, not lost.
-                    ev.cost = price(self.prices.as_deref(), ev).unwrap_or(None);
+                    price_call_event(self.prices.as_deref(), pending.push_call(call));
                 }
             }
         }
